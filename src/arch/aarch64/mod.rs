@@ -1,0 +1,5 @@
+//! aarch64 backend: Advanced SIMD (NEON) ([`Neon`]).
+
+mod neon;
+
+pub(crate) use neon::Neon;

@@ -1,0 +1,193 @@
+//! NEON: 128-bit q registers, 4 f32 / 2 f64 lanes; a stripe is 16 registers
+//! (the contract's 16 accumulators; aarch64 has 32 q registers). Requires
+//! `neon`, which every aarch64 Linux/macOS target enables by default; tails
+//! go through a small stack buffer so that no load or store passes the
+//! slice's end.
+
+use core::arch::aarch64::*;
+
+use crate::lanes::{Lanes, Simd};
+
+cpufeatures::new!(cpuid_neon, "neon");
+
+/// Proof that the CPU has NEON (Advanced SIMD with f64 lanes).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Neon(());
+
+impl Neon {
+    /// `Some` when the CPU has NEON (always, on the usual aarch64 targets).
+    #[inline]
+    pub(crate) fn try_new() -> Option<Neon> {
+        cpuid_neon::get().then_some(Neon(()))
+    }
+}
+
+impl Simd for Neon {
+    #[inline(always)]
+    fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
+        #[target_feature(enable = "neon")]
+        #[inline]
+        fn imp<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: a `Neon` value exists only after `try_new` saw neon.
+        unsafe { imp(f) }
+    }
+}
+
+impl Lanes<f32> for Neon {
+    type V = float32x4_t;
+    type Stripe = [float32x4_t; 16];
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    fn zero(self) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vdupq_n_f32(0.0) }
+    }
+    #[inline(always)]
+    fn zero_stripe(self) -> [float32x4_t; 16] {
+        [Lanes::<f32>::zero(self); 16]
+    }
+    #[inline(always)]
+    fn splat(self, x: f32) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vdupq_n_f32(x) }
+    }
+    #[inline(always)]
+    fn load(self, s: &[f32]) -> float32x4_t {
+        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
+        unsafe { vld1q_f32(s[..4].as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f32], v: float32x4_t) {
+        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
+        unsafe { vst1q_f32(s[..4].as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn load_part(self, s: &[f32]) -> float32x4_t {
+        let mut buf = [0.0f32; 4];
+        let n = s.len().min(4);
+        buf[..n].copy_from_slice(&s[..n]);
+        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
+        unsafe { vld1q_f32(buf.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store_part(self, s: &mut [f32], v: float32x4_t) {
+        let mut buf = [0.0f32; 4];
+        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
+        unsafe { vst1q_f32(buf.as_mut_ptr(), v) };
+        let n = s.len().min(4);
+        s[..n].copy_from_slice(&buf[..n]);
+    }
+    #[inline(always)]
+    fn fma(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vfmaq_f32(c, a, b) }
+    }
+    #[inline(always)]
+    fn fma_part(self, a: float32x4_t, b: float32x4_t, c: float32x4_t, len: usize) -> float32x4_t {
+        const IOTA: [u32; 4] = [0, 1, 2, 3];
+        // SAFETY: the `Neon` token proves neon; `IOTA` is exactly one register long.
+        unsafe {
+            let keep = vcltq_u32(vld1q_u32(IOTA.as_ptr()), vdupq_n_u32(len.min(4) as u32));
+            vbslq_f32(keep, vfmaq_f32(c, a, b), c)
+        }
+    }
+    #[inline(always)]
+    fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vaddq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vmulq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn reduce(self, v: float32x4_t) -> f32 {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe {
+            // w = 2: lanes 0..2 += lanes 2..4.
+            let x = vadd_f32(vget_low_f32(v), vget_high_f32(v));
+            // w = 1: lane 0 += lane 1.
+            vget_lane_f32::<0>(x) + vget_lane_f32::<1>(x)
+        }
+    }
+}
+
+impl Lanes<f64> for Neon {
+    type V = float64x2_t;
+    type Stripe = [float64x2_t; 16];
+    const LANES: usize = 2;
+
+    #[inline(always)]
+    fn zero(self) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vdupq_n_f64(0.0) }
+    }
+    #[inline(always)]
+    fn zero_stripe(self) -> [float64x2_t; 16] {
+        [Lanes::<f64>::zero(self); 16]
+    }
+    #[inline(always)]
+    fn splat(self, x: f64) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vdupq_n_f64(x) }
+    }
+    #[inline(always)]
+    fn load(self, s: &[f64]) -> float64x2_t {
+        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
+        unsafe { vld1q_f64(s[..2].as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f64], v: float64x2_t) {
+        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
+        unsafe { vst1q_f64(s[..2].as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn load_part(self, s: &[f64]) -> float64x2_t {
+        let mut buf = [0.0f64; 2];
+        let n = s.len().min(2);
+        buf[..n].copy_from_slice(&s[..n]);
+        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
+        unsafe { vld1q_f64(buf.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store_part(self, s: &mut [f64], v: float64x2_t) {
+        let mut buf = [0.0f64; 2];
+        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
+        unsafe { vst1q_f64(buf.as_mut_ptr(), v) };
+        let n = s.len().min(2);
+        s[..n].copy_from_slice(&buf[..n]);
+    }
+    #[inline(always)]
+    fn fma(self, a: float64x2_t, b: float64x2_t, c: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vfmaq_f64(c, a, b) }
+    }
+    #[inline(always)]
+    fn fma_part(self, a: float64x2_t, b: float64x2_t, c: float64x2_t, len: usize) -> float64x2_t {
+        const IOTA: [u64; 2] = [0, 1];
+        // SAFETY: the `Neon` token proves neon; `IOTA` is exactly one register long.
+        unsafe {
+            let keep = vcltq_u64(vld1q_u64(IOTA.as_ptr()), vdupq_n_u64(len.min(2) as u64));
+            vbslq_f64(keep, vfmaq_f64(c, a, b), c)
+        }
+    }
+    #[inline(always)]
+    fn add(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vaddq_f64(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vmulq_f64(a, b) }
+    }
+    #[inline(always)]
+    fn reduce(self, v: float64x2_t) -> f64 {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vgetq_lane_f64::<0>(v) + vgetq_lane_f64::<1>(v) }
+    }
+}

@@ -1,0 +1,196 @@
+//! AVX-512 F/BW/DQ/VL: 512-bit zmm registers, 16 f32 / 8 f64 lanes; a stripe
+//! is 4 registers (the contract's 4 accumulators). Tails use mask registers:
+//! masked loads and stores never touch memory past the slice, and the masked
+//! FMA leaves lanes past the end exactly as they were.
+
+use core::arch::x86_64::*;
+
+use super::cpuid_avx512;
+use crate::lanes::{Lanes, Simd};
+
+/// Proof that the CPU has AVX-512 F, BW, DQ and VL (and AVX2, FMA).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// `Some` only when the CPU reports every required feature.
+    #[inline]
+    pub(crate) fn try_new() -> Option<Avx512> {
+        cpuid_avx512::get().then_some(Avx512(()))
+    }
+}
+
+impl Simd for Avx512 {
+    #[inline(always)]
+    fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
+        #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
+        #[inline]
+        fn imp<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: an `Avx512` value exists only after `try_new` saw every
+        // feature enabled here.
+        unsafe { imp(f) }
+    }
+}
+
+/// A mask with the low `len` bits set (`len <= 16`).
+#[inline(always)]
+fn mask16(len: usize) -> __mmask16 {
+    ((1u32 << len.min(16)) - 1) as __mmask16
+}
+
+/// A mask with the low `len` bits set (`len <= 8`).
+#[inline(always)]
+fn mask8(len: usize) -> __mmask8 {
+    ((1u32 << len.min(8)) - 1) as __mmask8
+}
+
+impl Lanes<f32> for Avx512 {
+    type V = __m512;
+    type Stripe = [__m512; 4];
+    const LANES: usize = 16;
+
+    #[inline(always)]
+    fn zero(self) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_setzero_ps() }
+    }
+    #[inline(always)]
+    fn zero_stripe(self) -> [__m512; 4] {
+        [Lanes::<f32>::zero(self); 4]
+    }
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn load(self, s: &[f32]) -> __m512 {
+        // SAFETY: the `Avx512` token proves AVX-512; the slice index just checked one whole register is in bounds.
+        unsafe { _mm512_loadu_ps(s[..16].as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f32], v: __m512) {
+        // SAFETY: the `Avx512` token proves AVX-512; the slice index just checked one whole register is in bounds.
+        unsafe { _mm512_storeu_ps(s[..16].as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn load_part(self, s: &[f32]) -> __m512 {
+        // SAFETY: the `Avx512` token proves AVX-512; lanes `>= s.len()` are masked off and not read.
+        unsafe { _mm512_maskz_loadu_ps(mask16(s.len()), s.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store_part(self, s: &mut [f32], v: __m512) {
+        // SAFETY: the `Avx512` token proves AVX-512; lanes `>= s.len()` are masked off and not written.
+        unsafe { _mm512_mask_storeu_ps(s.as_mut_ptr(), mask16(s.len()), v) }
+    }
+    #[inline(always)]
+    fn fma(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn fma_part(self, a: __m512, b: __m512, c: __m512, len: usize) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_mask3_fmadd_ps(a, b, c, mask16(len)) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn reduce(self, v: __m512) -> f32 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe {
+            // w = 8: lanes 0..8 += lanes 8..16.
+            let x = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps::<1>(v));
+            // w = 4: lanes 0..4 += lanes 4..8.
+            let x = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
+            // w = 2, then w = 1.
+            let x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+            let x = _mm_add_ss(x, _mm_shuffle_ps::<1>(x, x));
+            _mm_cvtss_f32(x)
+        }
+    }
+}
+
+impl Lanes<f64> for Avx512 {
+    type V = __m512d;
+    type Stripe = [__m512d; 4];
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    fn zero(self) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_setzero_pd() }
+    }
+    #[inline(always)]
+    fn zero_stripe(self) -> [__m512d; 4] {
+        [Lanes::<f64>::zero(self); 4]
+    }
+    #[inline(always)]
+    fn splat(self, x: f64) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_set1_pd(x) }
+    }
+    #[inline(always)]
+    fn load(self, s: &[f64]) -> __m512d {
+        // SAFETY: the `Avx512` token proves AVX-512; the slice index just checked one whole register is in bounds.
+        unsafe { _mm512_loadu_pd(s[..8].as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f64], v: __m512d) {
+        // SAFETY: the `Avx512` token proves AVX-512; the slice index just checked one whole register is in bounds.
+        unsafe { _mm512_storeu_pd(s[..8].as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn load_part(self, s: &[f64]) -> __m512d {
+        // SAFETY: the `Avx512` token proves AVX-512; lanes `>= s.len()` are masked off and not read.
+        unsafe { _mm512_maskz_loadu_pd(mask8(s.len()), s.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store_part(self, s: &mut [f64], v: __m512d) {
+        // SAFETY: the `Avx512` token proves AVX-512; lanes `>= s.len()` are masked off and not written.
+        unsafe { _mm512_mask_storeu_pd(s.as_mut_ptr(), mask8(s.len()), v) }
+    }
+    #[inline(always)]
+    fn fma(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_fmadd_pd(a, b, c) }
+    }
+    #[inline(always)]
+    fn fma_part(self, a: __m512d, b: __m512d, c: __m512d, len: usize) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_mask3_fmadd_pd(a, b, c, mask8(len)) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_add_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn reduce(self, v: __m512d) -> f64 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe {
+            // w = 4: lanes 0..4 += lanes 4..8.
+            let x = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd::<1>(v));
+            // w = 2: lanes 0..2 += lanes 2..4.
+            let x = _mm_add_pd(_mm256_castpd256_pd128(x), _mm256_extractf128_pd::<1>(x));
+            // w = 1.
+            let x = _mm_add_sd(x, _mm_unpackhi_pd(x, x));
+            _mm_cvtsd_f64(x)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The element types the kernels accept, behind one sealed trait.
+
+use core::fmt::Debug;
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::isa::Kernels;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point type the kernels are defined for: `f32` and `f64`.
+///
+/// The trait is sealed: its hidden methods are the per-type entry points the
+/// public functions dispatch through, so that later element types (bf16, f16,
+/// i8) can be added without changing any public signature.
+pub trait Element:
+    sealed::Sealed
+    + Copy
+    + Default
+    + Debug
+    + PartialEq
+    + PartialOrd
+    + Send
+    + Sync
+    + bytemuck::Pod
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + 'static
+{
+    /// The type's name, `"f32"` or `"f64"`.
+    const NAME: &'static str;
+    /// Lanes in a stripe: `256 / size_of::<Self>()` (64 for f32, 32 for f64).
+    const W: usize;
+    /// Elements in a block: `16384 / size_of::<Self>()` (4096 for f32, 2048 for f64).
+    const E: usize;
+    /// Unit roundoff `u` (2^-24 for f32, 2^-53 for f64).
+    const UNIT_ROUNDOFF: f64;
+    /// `+0.0`.
+    const ZERO: Self;
+
+    /// `fma(a, b, c) = a * b + c` with one rounding.
+    fn fma(a: Self, b: Self, c: Self) -> Self;
+    /// Correctly rounded square root.
+    fn sqrt(self) -> Self;
+    /// Widens (f32) or copies (f64) to `f64`; exact.
+    fn to_f64(self) -> f64;
+    /// Rounds an `f64` to this type (round to nearest even).
+    fn from_f64(x: f64) -> Self;
+    /// Converts a count to this type with round-to-nearest, as the contract's
+    /// `m` and `2m`.
+    fn from_usize(n: usize) -> Self;
+
+    #[doc(hidden)]
+    fn dot_kernel(k: Kernels, a: &[Self], b: &[Self]) -> Self;
+    #[doc(hidden)]
+    fn axpy_kernel(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]);
+    #[doc(hidden)]
+    fn scale_kernel(k: Kernels, alpha: Self, x: &mut [Self]);
+}
+
+macro_rules! impl_element {
+    ($t:ident, $fma:path, $sqrt:path, $u:expr) => {
+        impl Element for $t {
+            const NAME: &'static str = stringify!($t);
+            const W: usize = 256 / core::mem::size_of::<$t>();
+            const E: usize = 16384 / core::mem::size_of::<$t>();
+            const UNIT_ROUNDOFF: f64 = $u;
+            const ZERO: Self = 0.0;
+
+            #[inline(always)]
+            fn fma(a: Self, b: Self, c: Self) -> Self {
+                #[cfg(feature = "std")]
+                {
+                    let _ = $fma;
+                    a.mul_add(b, c)
+                }
+                #[cfg(not(feature = "std"))]
+                {
+                    $fma(a, b, c)
+                }
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $sqrt(self)
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn from_usize(n: usize) -> Self {
+                n as $t
+            }
+
+            #[inline]
+            fn dot_kernel(k: Kernels, a: &[Self], b: &[Self]) -> Self {
+                crate::isa::dispatch!(k, s => crate::kernels::dot::dot::<$t, _>(s, a, b),
+                    scalar => crate::scalar::dot::dot(a, b))
+            }
+            #[inline]
+            fn axpy_kernel(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]) {
+                crate::isa::dispatch!(k, s => crate::kernels::axpy::axpy::<$t, _>(s, alpha, x, y),
+                    scalar => crate::scalar::axpy::axpy(alpha, x, y))
+            }
+            #[inline]
+            fn scale_kernel(k: Kernels, alpha: Self, x: &mut [Self]) {
+                crate::isa::dispatch!(k, s => crate::kernels::axpy::scale::<$t, _>(s, alpha, x),
+                    scalar => crate::scalar::axpy::scale(alpha, x))
+            }
+        }
+    };
+}
+
+impl_element!(f32, libm::fmaf, libm::sqrtf, 1.0 / 16_777_216.0);
+impl_element!(f64, libm::fma, libm::sqrt, 1.0 / 9_007_199_254_740_992.0);

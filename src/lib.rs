@@ -1,0 +1,66 @@
+//! # dotgrad
+//!
+//! Explicit-SIMD kernels for the arithmetic at the heart of machine learning
+//! (dot products, axpy, scaling; matrix-vector products, regression
+//! gradients and optimizer steps build on them), with **one canonical
+//! evaluation order**: every backend (the scalar reference, AVX2+FMA,
+//! AVX-512, NEON) returns bit-identical results for the same inputs, on every
+//! CPU. The order is written down in [`contract`]; the scalar backend
+//! implements it literally and is the oracle the tests and fuzzers compare
+//! every SIMD backend with, bit for bit.
+//!
+//! ```
+//! use dotgrad::{Isa, Kernels};
+//!
+//! let a: Vec<f32> = (0..1000).map(|i| (i as f32).sin()).collect();
+//! let b: Vec<f32> = (0..1000).map(|i| (i as f32).cos()).collect();
+//!
+//! // The best backend for this CPU, detected once and cached.
+//! let d = dotgrad::dot(&a, &b).unwrap();
+//!
+//! // Every backend this CPU has gives the same bits.
+//! for isa in Isa::available() {
+//!     let k = Kernels::new(isa).unwrap();
+//!     assert_eq!(k.dot(&a, &b).unwrap().to_bits(), d.to_bits());
+//! }
+//!
+//! // Shapes that do not fit are errors, never panics.
+//! assert!(dotgrad::dot(&a, &b[..10]).is_err());
+//! ```
+//!
+//! ## Choosing a backend
+//! [`Isa::best`] picks the fastest backend the CPU has at the first call.
+//! With the `std` feature the environment variable `DOTGRAD_ISA`
+//! (`scalar`, `avx2`, `avx512`, `neon`) caps that choice, and
+//! [`Kernels::new`] runs any backend explicitly (an error if the CPU lacks it).
+//!
+//! ## Features
+//! - `std` (default): `DOTGRAD_ISA`, `std::error::Error`; implies `alloc`.
+//! - `alloc`: kernels that need scratch memory.
+//!
+//! Without default features the crate is `no_std`.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod arch;
+mod axpy;
+pub mod contract;
+mod dot;
+mod element;
+mod error;
+mod isa;
+mod kernels;
+mod lanes;
+mod scalar;
+mod tree;
+
+pub use axpy::{axpy, scale};
+pub use dot::{dot, dot_error_bound};
+pub use element::Element;
+pub use error::{Error, IsaName};
+pub use isa::{Isa, Kernels};

@@ -1,0 +1,52 @@
+//! The canonical `dot`, literally: lanes `s[j mod W]`, blocks of `E`, the
+//! block tree, the halving fold.
+
+use crate::element::Element;
+use crate::tree;
+
+/// A stripe of lane partials; only the first `W` entries are used (64 is
+/// the largest `W`, f32's; f64 uses 32).
+pub(crate) type Lanes<T> = [T; 64];
+
+/// `dot(a, b)` by contract section 4. `a.len() == b.len()`.
+pub(crate) fn dot<T: Element>(a: &[T], b: &[T]) -> T {
+    let n = a.len().min(b.len());
+    let blocks = n.div_ceil(T::E).max(1);
+    let lanes = tree::reduce(
+        blocks,
+        &mut |i| {
+            let lo = i * T::E;
+            let hi = n.min(lo + T::E);
+            block(&a[lo..hi], &b[lo..hi])
+        },
+        &mut |mut l: Lanes<T>, r: Lanes<T>| {
+            for i in 0..T::W {
+                l[i] = l[i] + r[i];
+            }
+            l
+        },
+    );
+    fold(lanes)
+}
+
+/// Step 2: each lane starts at `+0.0`; element `j` goes to lane `j mod W`.
+pub(crate) fn block<T: Element>(a: &[T], b: &[T]) -> Lanes<T> {
+    let mut s = [T::ZERO; 64];
+    for (j, (&x, &y)) in a.iter().zip(b).enumerate() {
+        let lane = j % T::W;
+        s[lane] = T::fma(x, y, s[lane]);
+    }
+    s
+}
+
+/// Section 2: for `w = W/2, ..., 1`: `s[i] = s[i] + s[i + w]` for `i < w`.
+pub(crate) fn fold<T: Element>(mut s: Lanes<T>) -> T {
+    let mut w = T::W / 2;
+    while w >= 1 {
+        for i in 0..w {
+            s[i] = s[i] + s[i + w];
+        }
+        w /= 2;
+    }
+    s[0]
+}

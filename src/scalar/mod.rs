@@ -1,0 +1,7 @@
+//! The scalar reference: the contract ([`crate::contract`]) written out
+//! literally, one element at a time, with no attempt at speed beyond what
+//! the compiler does by itself. Every SIMD backend must return exactly what
+//! these functions return; the tests and fuzz targets check that bit for bit.
+
+pub(crate) mod axpy;
+pub(crate) mod dot;

@@ -1,0 +1,266 @@
+//! Shared test machinery: input generators (tails, blocks, misalignment,
+//! special values), bit comparison, and the high-precision references.
+#![allow(dead_code)]
+
+use dotgrad::{Element, Isa, Kernels};
+use quickcheck::{Arbitrary, Gen};
+
+/// Cases per property: 10,000 by default, `DOTGRAD_QC_TESTS` to change.
+pub fn qc_tests() -> u64 {
+    std::env::var("DOTGRAD_QC_TESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// Runs a property over [`qc_tests`] cases drawn with quickcheck's
+/// `Arbitrary`. (quickcheck's own runner takes only `fn` pointers; ours also
+/// takes closures, which carry the backend under test.) A failing case is
+/// shrunk while it keeps failing, then reported.
+pub fn check<A: Arbitrary + std::fmt::Debug>(prop: impl Fn(A) -> bool) {
+    let mut g = Gen::new(64);
+    for case in 0..qc_tests() {
+        let input = A::arbitrary(&mut g);
+        if prop(input.clone()) {
+            continue;
+        }
+        let mut smallest = input;
+        'shrink: loop {
+            for s in smallest.shrink() {
+                if !prop(s.clone()) {
+                    smallest = s;
+                    continue 'shrink;
+                }
+            }
+            break;
+        }
+        panic!("property failed at case {case}; shrunk input: {smallest:?}");
+    }
+}
+
+/// The kernels for `isa`, or `None` (with a note on stderr) when this CPU
+/// lacks it: one test run covers every backend the machine has.
+pub fn kernels(isa: Isa) -> Option<Kernels> {
+    match Kernels::new(isa) {
+        Ok(k) => Some(k),
+        Err(_) => {
+            eprintln!("note: {isa} is not available on this CPU; its test is skipped");
+            None
+        }
+    }
+}
+
+/// Equal bits, or both NaN (the contract leaves NaN payloads open).
+pub fn same<T: TestFloat>(a: T, b: T) -> bool {
+    a.bits() == b.bits() || (a.is_nan_() && b.is_nan_())
+}
+
+/// Element-wise [`same`].
+pub fn same_all<T: TestFloat>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| same(x, y))
+}
+
+/// What the generators and references need of f32/f64.
+pub trait TestFloat: Element + Arbitrary {
+    fn bits(self) -> u64;
+    fn is_nan_(self) -> bool;
+    fn from_bits_(b: u64) -> Self;
+    /// Exponent range of "ordinary" magnitudes to draw from.
+    const EXP_RANGE: i32;
+    const MANT_BITS: u32;
+}
+
+impl TestFloat for f32 {
+    fn bits(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+    fn is_nan_(self) -> bool {
+        self.is_nan()
+    }
+    fn from_bits_(b: u64) -> Self {
+        f32::from_bits(b as u32)
+    }
+    const EXP_RANGE: i32 = 20;
+    const MANT_BITS: u32 = 23;
+}
+
+impl TestFloat for f64 {
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+    fn is_nan_(self) -> bool {
+        self.is_nan()
+    }
+    fn from_bits_(b: u64) -> Self {
+        f64::from_bits(b)
+    }
+    const EXP_RANGE: i32 = 40;
+    const MANT_BITS: u32 = 52;
+}
+
+/// How values are drawn for one generated case.
+#[derive(Clone, Copy, Debug)]
+pub enum Mix {
+    /// Ordinary numbers of mixed magnitude and sign.
+    Plain,
+    /// Plain plus signed zeros, subnormals and tiny products that round to -0.
+    Zeros,
+    /// All of the above plus infinities and NaNs.
+    Special,
+    /// Tiny values of one sign, so that (with `PosTiny` on the other side)
+    /// every product rounds to -0.0 and every touched lane holds -0.0: the
+    /// case where an FMA on a padded tail lane (`fma(0, 0, -0.0) = +0.0`)
+    /// changes the result.
+    NegTiny,
+    /// Tiny positive values (the partner of `NegTiny`).
+    PosTiny,
+}
+
+pub fn value<T: TestFloat>(g: &mut Gen, mix: Mix) -> T {
+    if let Mix::NegTiny | Mix::PosTiny = mix {
+        let tiny = if T::W == 64 { 1e-30 } else { 1e-170 };
+        let x = tiny * (1.0 + f64::from(u8::arbitrary(g)));
+        return T::from_f64(if let Mix::NegTiny = mix { -x } else { x });
+    }
+    let r = u32::arbitrary(g) % 100;
+    let special = match mix {
+        Mix::Plain => 100,
+        Mix::Zeros => 90,
+        Mix::Special | Mix::NegTiny | Mix::PosTiny => 85,
+    };
+    if r < special {
+        let m = u64::arbitrary(g) >> (64 - T::MANT_BITS);
+        let e = (i32::arbitrary(g)).rem_euclid(2 * T::EXP_RANGE + 1) - T::EXP_RANGE;
+        let x = (1.0 + m as f64 / (1u64 << T::MANT_BITS) as f64) * 2f64.powi(e);
+        let x = if bool::arbitrary(g) { -x } else { x };
+        return T::from_f64(x);
+    }
+    match (r - special) % 9 {
+        0 => T::from_f64(0.0),
+        1 => T::from_f64(-0.0),
+        // Subnormal.
+        2 => T::from_bits_(u64::arbitrary(g) % 1000 + 1),
+        // Tiny: products of two of these underflow, often to -0.0.
+        3 => T::from_f64(if bool::arbitrary(g) { -1e-30 } else { 1e-25 }),
+        4 => T::from_f64(f64::MIN_POSITIVE * 0.0 - 1e-200),
+        5 if matches!(mix, Mix::Special) => T::from_f64(f64::INFINITY),
+        6 if matches!(mix, Mix::Special) => T::from_f64(f64::NEG_INFINITY),
+        7 if matches!(mix, Mix::Special) => T::from_f64(f64::NAN),
+        _ => T::from_f64(-1e-20),
+    }
+}
+
+/// A length that exercises every tail of a stripe, block boundaries, and
+/// several blocks (more than 5).
+pub fn length<T: Element>(g: &mut Gen) -> usize {
+    let w = T::W;
+    let e = T::E;
+    match u32::arbitrary(g) % 10 {
+        0..=3 => usize::arbitrary(g) % (3 * w + 2),
+        4 | 5 => usize::arbitrary(g) % 2000,
+        6 | 7 => {
+            // Near a block boundary: k*E - W ..= k*E + W.
+            let k = 1 + usize::arbitrary(g) % 3;
+            k * e - w + usize::arbitrary(g) % (2 * w + 1)
+        }
+        _ => 5 * e + usize::arbitrary(g) % (2 * e),
+    }
+}
+
+/// A vector with a misaligned start: `data[offset..]` is the input.
+#[derive(Clone, Debug)]
+pub struct Shifted<T> {
+    pub data: Vec<T>,
+    pub offset: usize,
+}
+
+impl<T: Copy> Shifted<T> {
+    pub fn slice(&self) -> &[T] {
+        &self.data[self.offset..]
+    }
+    pub fn slice_mut(&mut self) -> &mut [T] {
+        &mut self.data[self.offset..]
+    }
+}
+
+pub fn shifted<T: TestFloat>(g: &mut Gen, n: usize, mix: Mix) -> Shifted<T> {
+    let offset = usize::arbitrary(g) % 17;
+    let data = (0..n + offset).map(|_| value(g, mix)).collect();
+    Shifted { data, offset }
+}
+
+/// Two vectors of one length, each at its own misalignment.
+#[derive(Clone, Debug)]
+pub struct Pair<T> {
+    pub a: Shifted<T>,
+    pub b: Shifted<T>,
+    pub alpha: T,
+}
+
+fn mix(g: &mut Gen) -> (Mix, Mix) {
+    match u32::arbitrary(g) % 8 {
+        0..=2 => (Mix::Plain, Mix::Plain),
+        3 | 4 => (Mix::Zeros, Mix::Zeros),
+        5 | 6 => (Mix::Special, Mix::Special),
+        _ => (Mix::NegTiny, Mix::PosTiny),
+    }
+}
+
+impl<T: TestFloat> Arbitrary for Pair<T> {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let n = length::<T>(g);
+        let (ma, mb) = mix(g);
+        let alpha = value(
+            g,
+            if matches!(ma, Mix::Special) {
+                Mix::Zeros
+            } else {
+                ma
+            },
+        );
+        Pair {
+            a: shifted(g, n, ma),
+            b: shifted(g, n, mb),
+            alpha,
+        }
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        // Shrink by halving the length (keeps a tail-shaped case smaller).
+        let n = self.a.slice().len();
+        if n == 0 {
+            return Box::new(std::iter::empty());
+        }
+        let mut s = self.clone();
+        let keep = n / 2;
+        s.a.data.truncate(s.a.offset + keep);
+        s.b.data.truncate(s.b.offset + keep);
+        Box::new(std::iter::once(s))
+    }
+}
+
+/// `sum |a*b|` in f64 (exact products for f32; near enough for f64).
+pub fn sum_abs<T: Element>(a: &[T], b: &[T]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x.to_f64() * y.to_f64()).abs())
+        .sum()
+}
+
+/// A high-precision dot: double-double (TwoProduct via FMA, then TwoSum),
+/// which for f32 inputs is exact products plus compensated summation.
+pub fn dot_reference<T: Element>(a: &[T], b: &[T]) -> f64 {
+    let (mut hi, mut lo) = (0.0f64, 0.0f64);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_f64(), y.to_f64());
+        let p = x * y;
+        let pe = x.mul_add(y, -p); // TwoProduct error
+        // TwoSum(hi, p).
+        let s = hi + p;
+        let bb = s - hi;
+        let se = (hi - (s - bb)) + (p - bb);
+        hi = s;
+        lo += se + pe;
+    }
+    hi + lo
+}
