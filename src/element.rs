@@ -48,6 +48,25 @@ pub trait Element:
     fn fma(a: Self, b: Self, c: Self) -> Self;
     /// Correctly rounded square root.
     fn sqrt(self) -> Self;
+    /// The scalar twin of [`Lanes::min`](crate::lanes): `if a < b { a } else { b }`.
+    #[doc(hidden)]
+    fn min_x86(a: Self, b: Self) -> Self {
+        if a < b { a } else { b }
+    }
+    /// `if a > b { a } else { b }`.
+    #[doc(hidden)]
+    fn max_x86(a: Self, b: Self) -> Self {
+        if a > b { a } else { b }
+    }
+    /// `|x|` (sign bit cleared).
+    #[doc(hidden)]
+    fn abs_bits(self) -> Self;
+    /// Rounds to an integral value, ties to even.
+    #[doc(hidden)]
+    fn round_even(self) -> Self;
+    /// `2^k` for integral `k` in the normal exponent range, from the bits.
+    #[doc(hidden)]
+    fn pow2i(k: Self) -> Self;
     /// Widens (f32) or copies (f64) to `f64`; exact.
     fn to_f64(self) -> f64;
     /// Rounds an `f64` to this type (round to nearest even).
@@ -65,7 +84,7 @@ pub trait Element:
 }
 
 macro_rules! impl_element {
-    ($t:ident, $fma:path, $sqrt:path, $u:expr) => {
+    ($t:ident, $fma:path, $sqrt:path, $rint:path, $bits:ty, $int:ty, $mant:expr, $bias:expr, $u:expr) => {
         impl Element for $t {
             const NAME: &'static str = stringify!($t);
             const W: usize = 256 / core::mem::size_of::<$t>();
@@ -88,6 +107,18 @@ macro_rules! impl_element {
             #[inline(always)]
             fn sqrt(self) -> Self {
                 $sqrt(self)
+            }
+            #[inline(always)]
+            fn abs_bits(self) -> Self {
+                $t::from_bits(self.to_bits() & (<$bits>::MAX >> 1))
+            }
+            #[inline(always)]
+            fn round_even(self) -> Self {
+                $rint(self)
+            }
+            #[inline(always)]
+            fn pow2i(k: Self) -> Self {
+                $t::from_bits((((k as $int) + $bias) as $bits) << $mant)
             }
             #[inline(always)]
             fn to_f64(self) -> f64 {
@@ -121,5 +152,25 @@ macro_rules! impl_element {
     };
 }
 
-impl_element!(f32, libm::fmaf, libm::sqrtf, 1.0 / 16_777_216.0);
-impl_element!(f64, libm::fma, libm::sqrt, 1.0 / 9_007_199_254_740_992.0);
+impl_element!(
+    f32,
+    libm::fmaf,
+    libm::sqrtf,
+    libm::rintf,
+    u32,
+    i32,
+    23,
+    127,
+    1.0 / 16_777_216.0
+);
+impl_element!(
+    f64,
+    libm::fma,
+    libm::sqrt,
+    libm::rint,
+    u64,
+    i64,
+    52,
+    1023,
+    1.0 / 9_007_199_254_740_992.0
+);

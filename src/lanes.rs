@@ -22,6 +22,8 @@ pub(crate) trait Simd: Copy {
 /// [`Lanes::LANES`] elements; a stripe of the contract (256 bytes, `T::W`
 /// lanes) is [`Lanes::Stripe`]: `T::W / LANES` registers, register `k`
 /// holding lanes `k*LANES .. (k+1)*LANES`.
+// The math operations (sub .. pow2i) serve the training and optimizer kernels.
+#[allow(dead_code)]
 pub(crate) trait Lanes<T: Element>: Simd {
     /// One register.
     type V: Copy;
@@ -55,6 +57,29 @@ pub(crate) trait Lanes<T: Element>: Simd {
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b` lane by lane.
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a - b` lane by lane.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a / b` lane by lane, correctly rounded (never a reciprocal estimate).
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Correctly rounded square root lane by lane.
+    fn sqrt(self, a: Self::V) -> Self::V;
+    /// `if a < b { a } else { b }` (x86 `minps` semantics: `b` when either is NaN).
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `if a > b { a } else { b }` (x86 `maxps` semantics: `b` when either is NaN).
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `if a < b { x } else { y }` lane by lane (`y` when `a` or `b` is NaN).
+    fn select_lt(self, a: Self::V, b: Self::V, x: Self::V, y: Self::V) -> Self::V;
+    /// `a` with its sign bit cleared.
+    fn abs(self, a: Self::V) -> Self::V;
+    /// `a` with its sign bit flipped.
+    fn neg(self, a: Self::V) -> Self::V;
+    /// Rounds to an integral value, ties to even (IEEE `roundToIntegralTiesToEven`).
+    fn round_even(self, a: Self::V) -> Self::V;
+    /// `2^k` for integral `k` in the normal exponent range
+    /// (`-126..=127` for f32, `-1022..=1023` for f64), built exactly from the
+    /// exponent bits. Other `k` give unspecified (but backend-identical only
+    /// if the caller keeps `k` in range) results: callers clamp first.
+    fn pow2i(self, k: Self::V) -> Self::V;
     /// The in-register part of the contract's `fold`: for `w = LANES/2, ..., 1`,
     /// lane `i` += lane `i + w`; returns lane 0.
     fn reduce(self, v: Self::V) -> T;
@@ -86,4 +111,207 @@ pub(crate) fn fold<T: Element, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> T {
         }
     }
     s.reduce(r[0])
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every backend's register operations against their scalar twins, on
+    //! special values: the building blocks must agree bit for bit before
+    //! any kernel built from them can.
+    use super::*;
+    use crate::isa::{Isa, Kernels, dispatch};
+    use alloc::vec::Vec;
+
+    #[derive(Clone, Copy, Debug)]
+    enum Op {
+        Sub,
+        Div,
+        Sqrt,
+        Min,
+        Max,
+        SelectLt,
+        Abs,
+        Neg,
+        RoundEven,
+        Pow2i,
+    }
+
+    const OPS: [Op; 10] = [
+        Op::Sub,
+        Op::Div,
+        Op::Sqrt,
+        Op::Min,
+        Op::Max,
+        Op::SelectLt,
+        Op::Abs,
+        Op::Neg,
+        Op::RoundEven,
+        Op::Pow2i,
+    ];
+
+    fn scalar_op<T: Element>(op: Op, a: T, b: T) -> T {
+        match op {
+            Op::Sub => a - b,
+            Op::Div => a / b,
+            Op::Sqrt => a.sqrt(),
+            Op::Min => T::min_x86(a, b),
+            Op::Max => T::max_x86(a, b),
+            Op::SelectLt => {
+                if a < b {
+                    a * b
+                } else {
+                    a + b
+                }
+            }
+            Op::Abs => a.abs_bits(),
+            Op::Neg => -a,
+            Op::RoundEven => a.round_even(),
+            Op::Pow2i => T::pow2i(a),
+        }
+    }
+
+    #[inline(always)]
+    fn simd_op<T: Element, S: Lanes<T>>(s: S, op: Op, a: &[T], b: &[T], out: &mut [T]) {
+        for ((a, b), o) in a
+            .chunks(S::LANES)
+            .zip(b.chunks(S::LANES))
+            .zip(out.chunks_mut(S::LANES))
+        {
+            let (va, vb) = (s.load_part_or_full(a), s.load_part_or_full(b));
+            let r = match op {
+                Op::Sub => s.sub(va, vb),
+                Op::Div => s.div(va, vb),
+                Op::Sqrt => s.sqrt(va),
+                Op::Min => s.min(va, vb),
+                Op::Max => s.max(va, vb),
+                Op::SelectLt => s.select_lt(va, vb, s.mul(va, vb), s.add(va, vb)),
+                Op::Abs => s.abs(va),
+                Op::Neg => s.neg(va),
+                Op::RoundEven => s.round_even(va),
+                Op::Pow2i => s.pow2i(va),
+            };
+            if o.len() == S::LANES {
+                s.store(o, r);
+            } else {
+                s.store_part(o, r);
+            }
+        }
+    }
+
+    trait LoadAny<T: Element>: Lanes<T> {
+        fn load_part_or_full(self, x: &[T]) -> Self::V {
+            if x.len() == Self::LANES {
+                self.load(x)
+            } else {
+                self.load_part(x)
+            }
+        }
+    }
+    impl<T: Element, S: Lanes<T>> LoadAny<T> for S {}
+
+    macro_rules! runner {
+        ($name:ident, $t:ty) => {
+            fn $name(k: Kernels, op: Op, a: &[$t], b: &[$t], out: &mut [$t]) {
+                dispatch!(k, s => simd_op::<$t, _>(s, op, a, b, out), scalar => {
+                    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                        *o = scalar_op(op, x, y);
+                    }
+                })
+            }
+        };
+    }
+    runner!(run_f32, f32);
+    runner!(run_f64, f64);
+
+    type Runner<T> = fn(Kernels, Op, &[T], &[T], &mut [T]);
+
+    fn check<T: Element + crate::tests_support::Bits>(
+        vals: &[T],
+        pow2_range: (i32, i32),
+        run: Runner<T>,
+    ) {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for &x in vals {
+            for &y in vals {
+                a.push(x);
+                b.push(y);
+            }
+        }
+        for isa in Isa::available() {
+            let k = Kernels::new(isa).unwrap();
+            for op in OPS {
+                let (a, b): (Vec<T>, Vec<T>) = if let Op::Pow2i = op {
+                    let ks: Vec<T> = (pow2_range.0..=pow2_range.1)
+                        .map(|i| T::from_f64(f64::from(i)))
+                        .collect();
+                    (ks.clone(), ks)
+                } else {
+                    (a.clone(), b.clone())
+                };
+                let mut out = alloc::vec![T::ZERO; a.len()];
+                run(k, op, &a, &b, &mut out);
+                for i in 0..a.len() {
+                    let want = scalar_op(op, a[i], b[i]);
+                    let got = out[i];
+                    assert!(
+                        got.bits() == want.bits() || (got != got && want != want),
+                        "{isa} {op:?} {:?} {:?}: got {got:?} want {want:?}",
+                        a[i],
+                        b[i]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lane_ops_f32_match_scalar() {
+        let v = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1.5,
+            2.5,
+            -2.5,
+            3.7,
+            -1e-40,
+            1e-40,
+            3e38,
+            -3e38,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            8388609.0,
+            0.49999997,
+        ];
+        check(&v, (-126, 127), run_f32);
+    }
+
+    #[test]
+    fn lane_ops_f64_match_scalar() {
+        let v = [
+            0.0f64,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1.5,
+            2.5,
+            -2.5,
+            3.7,
+            -1e-310,
+            1e-310,
+            1e308,
+            -1e308,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            4503599627370497.0,
+            0.49999999999999994,
+        ];
+        check(&v, (-1022, 1023), run_f64);
+    }
 }

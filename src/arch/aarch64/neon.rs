@@ -105,6 +105,67 @@ impl Lanes<f32> for Neon {
         unsafe { vmulq_f32(a, b) }
     }
     #[inline(always)]
+    fn sub(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vsubq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vdivq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vsqrtq_f32(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vbslq_f32(vcltq_f32(a, b), a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vbslq_f32(vcgtq_f32(a, b), a, b) }
+    }
+    #[inline(always)]
+    fn select_lt(
+        self,
+        a: float32x4_t,
+        b: float32x4_t,
+        x: float32x4_t,
+        y: float32x4_t,
+    ) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vbslq_f32(vcltq_f32(a, b), x, y) }
+    }
+    #[inline(always)]
+    fn abs(self, a: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vabsq_f32(a) }
+    }
+    #[inline(always)]
+    fn neg(self, a: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vnegq_f32(a) }
+    }
+    #[inline(always)]
+    fn round_even(self, a: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vrndnq_f32(a) }
+    }
+    #[inline(always)]
+    fn pow2i(self, k: float32x4_t) -> float32x4_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe {
+            vreinterpretq_f32_s32(vshlq_n_s32::<23>(vaddq_s32(
+                vcvtnq_s32_f32(k),
+                vdupq_n_s32(127),
+            )))
+        }
+    }
+    #[inline(always)]
     fn reduce(self, v: float32x4_t) -> f32 {
         // SAFETY: the `Neon` token (`self`) proves neon.
         unsafe {
@@ -184,6 +245,67 @@ impl Lanes<f64> for Neon {
     fn mul(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
         // SAFETY: the `Neon` token (`self`) proves neon.
         unsafe { vmulq_f64(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vsubq_f64(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vdivq_f64(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vsqrtq_f64(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vbslq_f64(vcltq_f64(a, b), a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vbslq_f64(vcgtq_f64(a, b), a, b) }
+    }
+    #[inline(always)]
+    fn select_lt(
+        self,
+        a: float64x2_t,
+        b: float64x2_t,
+        x: float64x2_t,
+        y: float64x2_t,
+    ) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vbslq_f64(vcltq_f64(a, b), x, y) }
+    }
+    #[inline(always)]
+    fn abs(self, a: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vabsq_f64(a) }
+    }
+    #[inline(always)]
+    fn neg(self, a: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vnegq_f64(a) }
+    }
+    #[inline(always)]
+    fn round_even(self, a: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vrndnq_f64(a) }
+    }
+    #[inline(always)]
+    fn pow2i(self, k: float64x2_t) -> float64x2_t {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe {
+            vreinterpretq_f64_s64(vshlq_n_s64::<52>(vaddq_s64(
+                vcvtnq_s64_f64(k),
+                vdupq_n_s64(1023),
+            )))
+        }
     }
     #[inline(always)]
     fn reduce(self, v: float64x2_t) -> f64 {

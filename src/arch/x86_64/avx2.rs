@@ -111,6 +111,61 @@ impl Lanes<f32> for Avx2 {
         unsafe { _mm256_mul_ps(a, b) }
     }
     #[inline(always)]
+    fn sub(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_sqrt_ps(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_min_ps(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn select_lt(self, a: __m256, b: __m256, x: __m256, y: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_blendv_ps(y, x, _mm256_cmp_ps::<_CMP_LT_OQ>(a, b)) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), a) }
+    }
+    #[inline(always)]
+    fn neg(self, a: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_xor_ps(a, _mm256_set1_ps(-0.0)) }
+    }
+    #[inline(always)]
+    fn round_even(self, a: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
+    }
+    #[inline(always)]
+    fn pow2i(self, k: __m256) -> __m256 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe {
+            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(
+                _mm256_cvtps_epi32(k),
+                _mm256_set1_epi32(127),
+            )))
+        }
+    }
+    #[inline(always)]
     fn reduce(self, v: __m256) -> f32 {
         // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
         unsafe {
@@ -186,6 +241,61 @@ impl Lanes<f64> for Avx2 {
     fn mul(self, a: __m256d, b: __m256d) -> __m256d {
         // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
         unsafe { _mm256_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_div_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_sqrt_pd(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_min_pd(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn select_lt(self, a: __m256d, b: __m256d, x: __m256d, y: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_blendv_pd(y, x, _mm256_cmp_pd::<_CMP_LT_OQ>(a, b)) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) }
+    }
+    #[inline(always)]
+    fn neg(self, a: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_xor_pd(a, _mm256_set1_pd(-0.0)) }
+    }
+    #[inline(always)]
+    fn round_even(self, a: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
+    }
+    #[inline(always)]
+    fn pow2i(self, k: __m256d) -> __m256d {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe {
+            _mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_castpd_si256(_mm256_add_pd(
+                k,
+                _mm256_set1_pd(4503599627371519.0),
+            ))))
+        }
     }
     #[inline(always)]
     fn reduce(self, v: __m256d) -> f64 {

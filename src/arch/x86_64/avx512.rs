@@ -106,6 +106,61 @@ impl Lanes<f32> for Avx512 {
         unsafe { _mm512_mul_ps(a, b) }
     }
     #[inline(always)]
+    fn sub(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_sqrt_ps(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_min_ps(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn select_lt(self, a: __m512, b: __m512, x: __m512, y: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b), y, x) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_abs_ps(a) }
+    }
+    #[inline(always)]
+    fn neg(self, a: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_xor_ps(a, _mm512_set1_ps(-0.0)) }
+    }
+    #[inline(always)]
+    fn round_even(self, a: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
+    }
+    #[inline(always)]
+    fn pow2i(self, k: __m512) -> __m512 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe {
+            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_add_epi32(
+                _mm512_cvtps_epi32(k),
+                _mm512_set1_epi32(127),
+            )))
+        }
+    }
+    #[inline(always)]
     fn reduce(self, v: __m512) -> f32 {
         // SAFETY: the `Avx512` token (`self`) proves AVX-512.
         unsafe {
@@ -179,6 +234,61 @@ impl Lanes<f64> for Avx512 {
     fn mul(self, a: __m512d, b: __m512d) -> __m512d {
         // SAFETY: the `Avx512` token (`self`) proves AVX-512.
         unsafe { _mm512_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_div_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_sqrt_pd(a) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_min_pd(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn select_lt(self, a: __m512d, b: __m512d, x: __m512d, y: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, b), y, x) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_abs_pd(a) }
+    }
+    #[inline(always)]
+    fn neg(self, a: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_xor_pd(a, _mm512_set1_pd(-0.0)) }
+    }
+    #[inline(always)]
+    fn round_even(self, a: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
+    }
+    #[inline(always)]
+    fn pow2i(self, k: __m512d) -> __m512d {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe {
+            _mm512_castsi512_pd(_mm512_slli_epi64::<52>(_mm512_add_epi64(
+                _mm512_cvtpd_epi64(k),
+                _mm512_set1_epi64(1023),
+            )))
+        }
     }
     #[inline(always)]
     fn reduce(self, v: __m512d) -> f64 {
