@@ -59,24 +59,6 @@ mod lanes;
 mod scalar;
 mod tree;
 
-#[cfg(test)]
-mod tests_support {
-    /// Raw bits, for exact comparisons in unit tests.
-    pub(crate) trait Bits {
-        fn bits(self) -> u64;
-    }
-    impl Bits for f32 {
-        fn bits(self) -> u64 {
-            u64::from(self.to_bits())
-        }
-    }
-    impl Bits for f64 {
-        fn bits(self) -> u64 {
-            self.to_bits()
-        }
-    }
-}
-
 pub use axpy::{axpy, scale};
 pub use dot::{dot, dot_error_bound};
 pub use element::Element;
