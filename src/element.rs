@@ -92,17 +92,14 @@ macro_rules! impl_element {
             const UNIT_ROUNDOFF: f64 = $u;
             const ZERO: Self = 0.0;
 
+            /// Always the `libm` crate's correctly rounded software FMA (or
+            /// its hardware path where the build enables one), never the C
+            /// library's: musl's `fma(a, b, +0.0)` returns `+0.0` where an
+            /// underflowing negative product must give `-0.0`, which broke
+            /// bit-identity of the reference on musl targets.
             #[inline(always)]
             fn fma(a: Self, b: Self, c: Self) -> Self {
-                #[cfg(feature = "std")]
-                {
-                    let _ = $fma;
-                    a.mul_add(b, c)
-                }
-                #[cfg(not(feature = "std"))]
-                {
-                    $fma(a, b, c)
-                }
+                $fma(a, b, c)
             }
             #[inline(always)]
             fn sqrt(self) -> Self {
