@@ -80,6 +80,14 @@ pub(crate) trait Lanes<T: Element>: Simd {
     /// exponent bits. Other `k` give unspecified (but backend-identical only
     /// if the caller keeps `k` in range) results: callers clamp first.
     fn pow2i(self, k: Self::V) -> Self::V;
+    /// One block of `dot` (at most `E` elements): the lane partials of
+    /// contract section 4, step 2. The default is the plain schedule of
+    /// [`crate::kernels::dot::block`]; a backend may override it with an
+    /// address-aware load schedule that yields the same bits.
+    #[inline(always)]
+    fn dot_block(self, a: &[T], b: &[T]) -> Self::Stripe {
+        crate::kernels::dot::block(self, a, b)
+    }
     /// The in-register part of the contract's `fold`: for `w = LANES/2, ..., 1`,
     /// lane `i` += lane `i + w`; returns lane 0.
     fn reduce(self, v: Self::V) -> T;

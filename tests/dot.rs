@@ -268,3 +268,65 @@ fn dot_concurrent_first_use_agrees() {
     assert!(results.windows(2).all(|w| w[0] == w[1]), "{results:?}");
     assert_eq!(results[0].1, scalar().dot(&a, &b).unwrap().to_bits());
 }
+
+/// A buffer whose element `0` sits on a 64-byte boundary.
+fn aligned<T: TestFloat>(data: &[T], pad: usize) -> (Vec<T>, usize) {
+    let mut v = vec![T::ZERO; data.len() + pad + 64];
+    let start = v.as_ptr().align_offset(64);
+    v[start + pad..start + pad + data.len()].copy_from_slice(data);
+    (v, start + pad)
+}
+
+/// Every pair of start offsets within a cache line, at lengths that cover
+/// the head, whole stripes, block ends and a partial last chunk: the
+/// address-aware AVX-512 schedule (equal misalignment) and the plain one
+/// (different misalignment) must both equal Scalar.
+fn misalignment_pairs<T: TestFloat>() {
+    let mut g = quickcheck::Gen::new(64);
+    let per_line = 64 / std::mem::size_of::<T>();
+    let s = scalar();
+    for n in [
+        T::W - 1,
+        T::W,
+        T::W + 1,
+        3 * T::W + 5,
+        T::E - 3,
+        T::E + 17,
+        3 * T::E + 77,
+    ] {
+        for mix in [
+            (Mix::Plain, Mix::Plain),
+            (Mix::NegTiny, Mix::PosTiny),
+            (Mix::Zeros, Mix::Zeros),
+        ] {
+            let a: Vec<T> = (0..n).map(|_| value(&mut g, mix.0)).collect();
+            let b: Vec<T> = (0..n).map(|_| value(&mut g, mix.1)).collect();
+            let want = s.dot(&a, &b).unwrap();
+            for oa in 0..per_line {
+                for ob in 0..per_line {
+                    let (va, sa) = aligned(&a, oa);
+                    let (vb, sb) = aligned(&b, ob);
+                    let (x, y) = (&va[sa..sa + n], &vb[sb..sb + n]);
+                    for_every_isa(|k| {
+                        let got = k.dot(x, y).unwrap();
+                        assert!(
+                            same(got, want),
+                            "{:?} n={n} offsets {oa},{ob}: {got:?} vs {want:?}",
+                            k.isa()
+                        );
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn dot_f32_misaligned_offset_pairs() {
+    misalignment_pairs::<f32>();
+}
+
+#[test]
+fn dot_f64_misaligned_offset_pairs() {
+    misalignment_pairs::<f64>();
+}

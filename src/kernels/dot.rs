@@ -10,7 +10,7 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     if n <= T::E {
-        return fold(s, block(s, a, b));
+        return fold(s, s.dot_block(a, b));
     }
     // The tree recursion is an ordinary function; each block re-enters the
     // backend's target-feature context (one call per 16 KiB).
@@ -19,7 +19,7 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
         &mut |i| {
             let lo = i * T::E;
             let hi = n.min(lo + T::E);
-            s.vectorize(|| block(s, &a[lo..hi], &b[lo..hi]))
+            s.vectorize(|| s.dot_block(&a[lo..hi], &b[lo..hi]))
         },
         &mut |l, r| s.vectorize(|| add_stripes(s, l, r)),
     );

@@ -3,6 +3,8 @@
 //! masked loads and stores never touch memory past the slice, and the masked
 //! FMA leaves lanes past the end exactly as they were.
 
+mod dot;
+
 use core::arch::x86_64::*;
 
 use super::cpuid_avx512;
@@ -161,6 +163,10 @@ impl Lanes<f32> for Avx512 {
         }
     }
     #[inline(always)]
+    fn dot_block(self, a: &[f32], b: &[f32]) -> [__m512; 4] {
+        dot::dot_block(self, a, b)
+    }
+    #[inline(always)]
     fn reduce(self, v: __m512) -> f32 {
         // SAFETY: the `Avx512` token (`self`) proves AVX-512.
         unsafe {
@@ -289,6 +295,10 @@ impl Lanes<f64> for Avx512 {
                 _mm512_set1_epi64(1023),
             )))
         }
+    }
+    #[inline(always)]
+    fn dot_block(self, a: &[f64], b: &[f64]) -> [__m512d; 4] {
+        dot::dot_block(self, a, b)
     }
     #[inline(always)]
     fn reduce(self, v: __m512d) -> f64 {
