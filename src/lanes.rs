@@ -93,6 +93,21 @@ pub(crate) trait Lanes<T: Element>: Simd {
     fn reduce(self, v: Self::V) -> T;
 }
 
+/// The lane moves of the rotated `dot` schedule
+/// ([`crate::kernels::dot::rotated_block`]), for backends whose unaligned
+/// loads cost more when they straddle an `ALIGN`-byte boundary.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) trait Rotate<T: Element>: Lanes<T> {
+    /// The load size, in bytes, that a register load should be aligned to.
+    const ALIGN: usize;
+    /// `r[p] = v[p - off]` for `p >= off` (lanes `< off` unspecified).
+    fn shift_up(self, v: Self::V, off: usize) -> Self::V;
+    /// `r[i] = lo[i + off]` if `i + off < LANES`, else `hi[i + off - LANES]`.
+    fn unrotate(self, lo: Self::V, hi: Self::V, off: usize) -> Self::V;
+    /// `fma(a, b, c)` in lanes `>= off`; lanes `< off` keep `c` unchanged.
+    fn fma_from(self, a: Self::V, b: Self::V, c: Self::V, off: usize) -> Self::V;
+}
+
 /// Lane-wise `x + y` of two stripes (the `(+)` of the block tree).
 #[inline(always)]
 pub(crate) fn add_stripes<T: Element, S: Lanes<T>>(

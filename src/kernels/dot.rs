@@ -1,7 +1,7 @@
 //! `dot`: stripes of `W` lanes, blocks of `E` elements, the block tree, the fold.
 
 use crate::element::Element;
-use crate::lanes::{Lanes, add_stripes, fold};
+use crate::lanes::{Lanes, Rotate, add_stripes, fold};
 use crate::tree;
 
 /// The canonical dot product (contract section 4). `a.len() == b.len()`.
@@ -63,4 +63,75 @@ pub(crate) fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut S::Stripe, x:
             *lane = s.fma_part(px, py, *lane, r);
         }
     }
+}
+
+/// One block, as [`block`] computes it, with an address-aware schedule.
+///
+/// A `Vec<f32>` is usually only 16-byte aligned, so most register loads of
+/// the plain schedule straddle an `ALIGN` boundary (a cache-line split for
+/// 64-byte AVX-512 loads), which halves the load rate. When `a` and `b`
+/// share the same misalignment (the common case for large allocations),
+/// this schedule loads whole aligned chunks instead: chunk `q` (elements
+/// `q*L - off .. q*L - off + L`, `L` lanes per register) goes to register
+/// `q mod R` of the stripe (`R` registers), so position `p` of register `k`
+/// holds lane `(k*L + p - off) mod W`: the canonical lanes, rotated by
+/// `off`. Every lane still receives its elements' FMAs in increasing order,
+/// and one permute per register at the end of the block undoes the rotation,
+/// so the stripe is bit for bit the one [`block`] computes. Lane assignment
+/// depends only on element indices, never on addresses. Inputs with
+/// different misalignments (or shorter than a stripe) use [`block`].
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline(always)]
+pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
+    let l = S::LANES;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let size = core::mem::size_of::<T>();
+    let off = (a.as_ptr() as usize % S::ALIGN) / size;
+    if off == 0 || (b.as_ptr() as usize % S::ALIGN) / size != off || n < T::W {
+        return block(s, a, b);
+    }
+    let h = l - off; // elements before the first aligned chunk
+    let mut stripe = s.zero_stripe();
+    let acc = stripe.as_mut();
+    let regs = acc.len();
+
+    // Chunk 0 (the head): elements 0..h at positions off..L.
+    let x = s.shift_up(s.load_part(&a[..h]), off);
+    let y = s.shift_up(s.load_part(&b[..h]), off);
+    acc[0] = s.fma_from(x, y, acc[0], off);
+
+    // Aligned stripes: chunk k of stripe g is chunk g*R + k + 1.
+    let mut ca = a[h..].chunks_exact(T::W);
+    let mut cb = b[h..].chunks_exact(T::W);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..regs {
+            let r = (k + 1) % regs;
+            acc[r] = s.fma(s.load(&x[k * l..]), s.load(&y[k * l..]), acc[r]);
+        }
+    }
+
+    // The rest: whole chunks, then the masked last chunk.
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for k in 0..regs {
+        let o = k * l;
+        if o >= ra.len() {
+            break;
+        }
+        let r = (k + 1) % regs;
+        let len = ra.len() - o;
+        acc[r] = if len >= l {
+            s.fma(s.load(&ra[o..]), s.load(&rb[o..]), acc[r])
+        } else {
+            s.fma_part(s.load_part(&ra[o..]), s.load_part(&rb[o..]), acc[r], len)
+        };
+    }
+
+    // Undo the rotation: canonical register k is positions off..L of
+    // register k followed by positions 0..off of register k + 1.
+    let mut out = s.zero_stripe();
+    for (k, o) in out.as_mut().iter_mut().enumerate() {
+        *o = s.unrotate(acc[k], acc[(k + 1) % regs], off);
+    }
+    out
 }

@@ -164,7 +164,7 @@ impl Lanes<f32> for Avx512 {
     }
     #[inline(always)]
     fn dot_block(self, a: &[f32], b: &[f32]) -> [__m512; 4] {
-        dot::dot_block(self, a, b)
+        crate::kernels::dot::rotated_block(self, a, b)
     }
     #[inline(always)]
     fn reduce(self, v: __m512) -> f32 {
@@ -298,7 +298,7 @@ impl Lanes<f64> for Avx512 {
     }
     #[inline(always)]
     fn dot_block(self, a: &[f64], b: &[f64]) -> [__m512d; 4] {
-        dot::dot_block(self, a, b)
+        crate::kernels::dot::rotated_block(self, a, b)
     }
     #[inline(always)]
     fn reduce(self, v: __m512d) -> f64 {

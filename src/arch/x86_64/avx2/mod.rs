@@ -1,6 +1,8 @@
 //! AVX2 + FMA: 256-bit ymm registers, 8 f32 / 4 f64 lanes; a stripe is 8
 //! registers (the contract's 8 accumulators). Requires `avx2` and `fma`.
 
+mod dot;
+
 use core::arch::x86_64::*;
 
 use super::{MASK32, MASK64, cpuid_avx2};
@@ -166,6 +168,10 @@ impl Lanes<f32> for Avx2 {
         }
     }
     #[inline(always)]
+    fn dot_block(self, a: &[f32], b: &[f32]) -> [__m256; 8] {
+        crate::kernels::dot::rotated_block(self, a, b)
+    }
+    #[inline(always)]
     fn reduce(self, v: __m256) -> f32 {
         // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
         unsafe {
@@ -296,6 +302,10 @@ impl Lanes<f64> for Avx2 {
                 _mm256_set1_pd(4503599627371519.0),
             ))))
         }
+    }
+    #[inline(always)]
+    fn dot_block(self, a: &[f64], b: &[f64]) -> [__m256d; 8] {
+        crate::kernels::dot::rotated_block(self, a, b)
     }
     #[inline(always)]
     fn reduce(self, v: __m256d) -> f64 {
