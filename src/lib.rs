@@ -59,6 +59,11 @@ mod lanes;
 mod scalar;
 mod tree;
 
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use axpy::{axpy, scale};
 pub use dot::{dot, dot_error_bound};
 pub use element::Element;
