@@ -1,0 +1,356 @@
+//! The speed report: `cargo run --release --example speed`.
+//!
+//! Prints the CPU, the backends it has, the one dotgrad chose (and any error
+//! in `DOTGRAD_ISA`), then for every kernel, size and backend the time per
+//! call, the throughput in GB/s and elements/ns, and the speed-up over the
+//! naive loop. Sizes: about L1 (4Ki elements), L2 (64Ki) and DRAM (16Mi).
+//! Takes about 20 s; `--quick` (or `DOTGRAD_SPEED_QUICK=1`) uses tiny sizes
+//! and short timings and takes about 2 s (CI runs it that way).
+//!
+//! Each figure is the median over several samples, each sample timing a
+//! batch of calls with `std::time::Instant`; inputs pass through
+//! `black_box` and are 64-byte aligned.
+//!
+//! To add a kernel, append a [`Case`] to [`CASES`].
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use dotgrad::{Element, Isa, Kernels};
+
+/// One kernel on one element type: a family of rows in the report.
+struct Case {
+    /// The name in the first column, e.g. `"dot f32"`.
+    name: &'static str,
+    /// Bytes the kernel reads plus writes per element of `n`.
+    bytes_per_elem: usize,
+    /// Builds inputs of `n` elements (for matrix kernels, `n` is the number
+    /// of matrix elements) and returns the runner: `Some(k)` runs the kernel
+    /// on backend `k`, `None` runs the naive loop.
+    setup: fn(usize) -> Runner,
+}
+
+type Runner = Box<dyn FnMut(Option<Kernels>)>;
+
+/// Every row family of the report, in order. Append new kernels here.
+const CASES: &[Case] = &[
+    Case {
+        name: "dot f32",
+        bytes_per_elem: 2 * 4,
+        setup: dot::<f32>,
+    },
+    Case {
+        name: "dot f64",
+        bytes_per_elem: 2 * 8,
+        setup: dot::<f64>,
+    },
+    Case {
+        name: "axpy f32",
+        bytes_per_elem: 3 * 4,
+        setup: axpy::<f32>,
+    },
+    Case {
+        name: "axpy f64",
+        bytes_per_elem: 3 * 8,
+        setup: axpy::<f64>,
+    },
+    Case {
+        name: "scale f32",
+        bytes_per_elem: 2 * 4,
+        setup: scale::<f32>,
+    },
+    Case {
+        name: "scale f64",
+        bytes_per_elem: 2 * 8,
+        setup: scale::<f64>,
+    },
+];
+
+fn dot<T: Element + std::iter::Sum>(n: usize) -> Runner {
+    let a = Aligned::<T>::new(n, 1);
+    let b = Aligned::<T>::new(n, 2);
+    Box::new(move |k| {
+        let (a, b) = (black_box(a.slice()), black_box(b.slice()));
+        match k {
+            Some(k) => black_box(k.dot(a, b).unwrap()),
+            None => black_box(a.iter().zip(b).map(|(&x, &y)| x * y).sum::<T>()),
+        };
+    })
+}
+
+fn axpy<T: Element>(n: usize) -> Runner {
+    let x = Aligned::<T>::new(n, 1);
+    let mut y = Aligned::<T>::new(n, 2);
+    // y drifts by 1e-6 * |x| per call: no overflow, no subnormals.
+    let alpha = T::from_f64(1e-6);
+    Box::new(move |k| {
+        let (x, y) = (black_box(x.slice()), black_box(y.slice_mut()));
+        let alpha = black_box(alpha);
+        match k {
+            Some(k) => k.axpy(alpha, x, y).unwrap(),
+            None => {
+                for (y, &x) in y.iter_mut().zip(x) {
+                    *y = *y + alpha * x;
+                }
+            }
+        }
+    })
+}
+
+fn scale<T: Element>(n: usize) -> Runner {
+    let mut x = Aligned::<T>::new(n, 3);
+    // Scaling by one keeps the values; the kernel cannot know (black_box).
+    let alpha = T::from_f64(1.0);
+    Box::new(move |k| {
+        let (alpha, x) = (black_box(alpha), black_box(x.slice_mut()));
+        match k {
+            Some(k) => k.scale(alpha, x),
+            None => {
+                for x in x.iter_mut() {
+                    *x = alpha * *x;
+                }
+            }
+        }
+    })
+}
+
+/// `n` deterministic values in [-1, 1), starting on a 64-byte boundary.
+struct Aligned<T> {
+    buf: Vec<T>,
+    start: usize,
+    n: usize,
+}
+
+impl<T: Element> Aligned<T> {
+    fn new(n: usize, seed: u64) -> Self {
+        let size = std::mem::size_of::<T>();
+        let mut buf = vec![T::ZERO; n + 64 / size];
+        let start = ((64 - buf.as_ptr() as usize % 64) % 64) / size;
+        for (i, x) in buf[start..start + n].iter_mut().enumerate() {
+            let mut z = (i as u64 ^ seed << 40).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z ^= z >> 29;
+            *x = T::from_f64((z >> 11) as f64 / (1u64 << 52) as f64 - 1.0);
+        }
+        Aligned { buf, start, n }
+    }
+    fn slice(&self) -> &[T] {
+        &self.buf[self.start..self.start + self.n]
+    }
+    fn slice_mut(&mut self) -> &mut [T] {
+        &mut self.buf[self.start..self.start + self.n]
+    }
+}
+
+/// How long to measure.
+struct Plan {
+    sizes: [(&'static str, usize); 3],
+    /// Time to spend on one (kernel, size, backend).
+    budget: Duration,
+    /// Shortest sample (a batch of calls).
+    sample: Duration,
+}
+
+const FULL: Plan = Plan {
+    sizes: [("L1", 4 << 10), ("L2", 64 << 10), ("DRAM", 16 << 20)],
+    budget: Duration::from_millis(120),
+    sample: Duration::from_millis(2),
+};
+
+const QUICK: Plan = Plan {
+    sizes: [("L1", 1 << 10), ("L2", 16 << 10), ("L3", 256 << 10)],
+    budget: Duration::from_millis(10),
+    sample: Duration::from_micros(300),
+};
+
+/// Median time of one call of `run`, in nanoseconds.
+fn measure(run: &mut dyn FnMut(), plan: &Plan) -> f64 {
+    // Warm up (caches, page faults) and calibrate the batch size.
+    run();
+    let t = Instant::now();
+    run();
+    let once = t.elapsed().max(Duration::from_nanos(1));
+    let batch = (plan.sample.as_nanos() / once.as_nanos()).clamp(1, 1 << 20) as u32;
+    let samples = (plan.budget.as_nanos() / (once.as_nanos() * u128::from(batch))).clamp(3, 51);
+    let mut times: Vec<f64> = (0..samples)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..batch {
+                run();
+            }
+            t.elapsed().as_nanos() as f64 / f64::from(batch)
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn cpu_model() -> String {
+    let from_proc = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("model name") || l.starts_with("Model"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    });
+    from_proc.unwrap_or_else(|| "unknown model".to_string())
+}
+
+/// The SIMD features `std::arch` detects, as a word list.
+fn cpu_features() -> String {
+    let mut f: Vec<&str> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! x86 {
+            ($($name:tt),*) => {$(
+                if std::arch::is_x86_feature_detected!($name) {
+                    f.push($name);
+                }
+            )*};
+        }
+        x86!(
+            "sse4.2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        macro_rules! arm {
+            ($($name:tt),*) => {$(
+                if std::arch::is_aarch64_feature_detected!($name) {
+                    f.push($name);
+                }
+            )*};
+        }
+        arm!("neon", "fp16", "sve", "sve2");
+    }
+    if f.is_empty() {
+        "none detected".to_string()
+    } else {
+        f.join(" ")
+    }
+}
+
+fn fmt_time(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} us", ns / 1e3)
+    } else {
+        format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+fn fmt_n(n: usize) -> String {
+    if n >= 1 << 20 {
+        format!("{}Mi", n >> 20)
+    } else if n >= 1 << 10 {
+        format!("{}Ki", n >> 10)
+    } else {
+        n.to_string()
+    }
+}
+
+fn main() {
+    let quick = std::env::args().skip(1).any(|a| a == "--quick")
+        || std::env::var("DOTGRAD_SPEED_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let plan = if quick { &QUICK } else { &FULL };
+    let started = Instant::now();
+
+    println!(
+        "dotgrad speed report{}",
+        if quick { " (quick)" } else { "" }
+    );
+    println!(
+        "cpu:      {} ({}, {} threads)",
+        cpu_model(),
+        std::env::consts::ARCH,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("features: {}", cpu_features());
+    let avail: Vec<Isa> = Isa::available().collect();
+    let names: Vec<&str> = avail.iter().map(|i| i.name()).collect();
+    println!("backends: {}", names.join(", "));
+    let chosen = Isa::best();
+    match Isa::from_env() {
+        Ok(None) => println!("chosen:   {chosen} (the best detected; DOTGRAD_ISA unset)"),
+        Ok(Some(cap)) => println!("chosen:   {chosen} (DOTGRAD_ISA={cap} caps the choice)"),
+        Err(e) => {
+            println!("chosen:   {chosen} (the best detected)");
+            println!("ERROR:    DOTGRAD_ISA: {e}; it was ignored");
+        }
+    }
+    println!("timing:   median of samples; inputs 64-byte aligned; * marks the chosen backend\n");
+
+    let header = [
+        "kernel",
+        "size",
+        "n",
+        "backend",
+        "time/call",
+        "GB/s",
+        "elem/ns",
+        "vs naive",
+    ];
+    let right = [false, false, true, false, true, true, true, true];
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    for case in CASES {
+        for &(level, n) in &plan.sizes {
+            let mut run = (case.setup)(n);
+            let naive = measure(&mut || run(None), plan);
+            let mut add = |backend: String, ns: f64| {
+                rows.push([
+                    case.name.to_string(),
+                    level.to_string(),
+                    fmt_n(n),
+                    backend,
+                    fmt_time(ns),
+                    format!("{:.2}", (case.bytes_per_elem * n) as f64 / ns),
+                    format!("{:.2}", n as f64 / ns),
+                    format!("{:.2}x", naive / ns),
+                ]);
+            };
+            add("naive".to_string(), naive);
+            for &isa in &avail {
+                let k = Kernels::new(isa).expect("listed as available");
+                let ns = measure(&mut || run(Some(k)), plan);
+                let mark = if isa == chosen { "*" } else { "" };
+                add(format!("{isa}{mark}"), ns);
+            }
+        }
+    }
+
+    let mut width = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(width)
+            .zip(right)
+            .map(|((c, w), r)| {
+                if r {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(&header.map(String::from));
+    let mut last: Option<(String, String)> = None;
+    for row in &rows {
+        let key = (row[0].clone(), row[1].clone());
+        if last.as_ref().is_some_and(|l| l.0 != key.0) {
+            println!();
+        }
+        last = Some(key);
+        line(row);
+    }
+    println!(
+        "\nGB/s counts bytes read plus written (dot: 2n, axpy: 3n, scale: 2n elements). \
+         Report took {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+}
