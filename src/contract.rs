@@ -137,27 +137,35 @@
 //!
 //! **Accuracy (per step).** Let `γ(k) = k*u / (1 - k*u)` and compare one
 //! step with the exact evaluation of PyTorch's formula, with the exact
-//! hyper-parameters, on the same inputs; assume no intermediate value
-//! overflows or is subnormal, and `v, v_max >= 0` (as they are when they
-//! start at zero). Write `G = |grad| + λ|w|` (L2 decay) or `G = |grad|`
-//! (none or AdamW). Then
-//! - sgd: `|w' - w*| <= γ(4) * (|w| + lr * G)`;
-//! - momentum: `|b' - b*| <= γ(6) * B` with `B = μ|b| + (1-τ)G` (`B = G` at
-//!   `t = 1`); `|w' - w*| <= γ(10) * (|w| + lr * D)` with `D = μB + G`
+//! hyper-parameters, on the same inputs; assume nothing overflows. `η` is
+//! the smallest positive subnormal of `T`: an operation whose result is
+//! subnormal may lose up to `η/2` more, hence the `k·η` terms. Write
+//! `G = |grad| + λ|w|` (L2 decay) or `G = |grad|` (none or AdamW). Then
+//! - sgd: `|w' - w*| <= γ(4)(|w| + lr·G) + 4η(1 + lr)`;
+//! - momentum: `|b' - b*| <= γ(6)·B + 6η` with `B = μ|b| + (1-τ)G`
+//!   (`γ(2)·G + 2η` at `t = 1`, where `B = G`), and
+//!   `|w' - w*| <= γ(10)(|w| + lr·D) + 10η(1 + lr)` with `D = μB + G`
 //!   (nesterov) or `D = B`;
-//! - adam: `|m' - m*| <= γ(7) * M`, `M = β1|m| + (1-β1)G`;
-//!   `|v' - v*| <= γ(10) * V`, `V = β2 v + (1-β2)G²`; the denominator has
-//!   relative error at most `θ = γ(7) + ρ_r`, and
-//!   `|w' - w*| <= u|w*| + α((γ(7)M + |m*|θ) / (den*(1-θ)) + ρ_α|q*|)(1+γ(2)) + E_x`,
-//!   where `α = lr / (1-β1^t)`, `q* = m*/den*`, `E_x = γ(4)(1 + lr λ)|w|`
-//!   for AdamW with `λ != 0` and `0` otherwise.
+//! - adam: `|m' - m*| <= E_m = γ(7)·M + 7η`, `M = β1|m| + (1-β1)G`;
+//!   `|v' - v*| <= E_v = γ(10)·V + 10η`, `V = β2|v| + (1-β2)G²` (the same
+//!   for `v_max'`, as `max` is 1-Lipschitz). For the step, let `s*` be the
+//!   exact `v*` or `max(v_max, v*)`, `r* = 1/sqrt(1-β2^t)`,
+//!   `den* = r*·sqrt(s*) + ε`, `q* = m*/den*`, `α = lr/(1-β1^t)`;
+//!   `E_√ = min(sqrt(E_v), E_v/sqrt(s*))` bounds the root's error, and the
+//!   denominator errs by at most `θ·den*` relative, with
+//!   `θ0 = γ(3) + ρ_r(1 + γ(2))`, `θ = r*·E_√(1 + θ0)/den* + θ0`. Then
+//!   `|w' - w*| <= u|w*| + α((E_m + |m*|θ)/(den*(1-θ)) + ρ_α|q*| + η)(1 + γ(2)) + E_x + 2η`,
+//!   where `E_x = γ(4)(1 + lr·λ)|w| + 4η` for AdamW with `λ != 0` and `0`
+//!   otherwise.
 //!   `ρ_α` and `ρ_r` are the relative errors of the constants `ns` and `r`:
-//!   `pow` errs by at most `γ(t)` relative in `f64` (each squaring doubles
-//!   the error), so `1 - pow(β, t)` errs by at most
-//!   `ρ(β, t) = γ₆₄(t) β^t / (1 - β^t) + u₆₄` relative, and
+//!   `pow` errs by at most `γ₆₄(t)` relative (each squaring doubles the
+//!   error), so `1 - pow(β, t)` errs by at most
+//!   `ρ(β, t) = γ₆₄(t)·β^t/(1 - β^t) + u₆₄` relative, and
 //!   `ρ_α <= ρ(β1, t) + u₆₄ + u`, `ρ_r <= ρ(β2, t)/2 + 2u₆₄ + u`. For `f32`
-//!   these are at most a few `u`; for `f64` with `β2 = 0.999` they reach a
-//!   few hundred `u₆₄` around `t = 1000`, as PyTorch's own `1 - beta2**t` does.
+//!   these are a few `u`; for `f64` with `β2 = 0.999` they reach a few
+//!   hundred `u₆₄` around `t = 1000`, as PyTorch's own `1 - beta2**t` does.
+//!   When `G ≈ |grad + λw|` and `v, v_max >= 0` (no cancellation, the usual
+//!   case), `E_√` is about `γ(5)·sqrt(s*)` and `θ` about `γ(8) + ρ_r`.
 //!
 //! `tests/optim.rs` checks these bounds step by step along many random
 //! trajectories.

@@ -234,8 +234,9 @@ impl Kernels {
     /// `weight_decay`. Nothing is written on error.
     ///
     /// # Accuracy
-    /// Per step, `|w' - w*| <= γ(4) * (|w| + lr * (|grad| + weight_decay * |w|))`
-    /// against the exact formula (no overflow or underflow).
+    /// Per step, against the exact formula,
+    /// `|w' - w*| <= γ(4) * (|w| + lr * (|grad| + weight_decay * |w|)) + 4η(1 + lr)`,
+    /// `γ(k) = k*u / (1 - k*u)`, `η` the smallest subnormal (no overflow).
     #[inline]
     pub fn sgd_step<T: Element>(self, w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
         same_len("sgd_step", ("w", w.len()), ("grad", grad.len()))?;
@@ -270,8 +271,8 @@ impl Kernels {
     /// written on error.
     ///
     /// # Accuracy
-    /// Per step (contract notation): `|velocity' - exact| <= γ(6) * B` and
-    /// `|w' - exact| <= γ(10) * (|w| + lr * D)`.
+    /// Per step (contract notation): `|velocity' - exact| <= γ(6) * B + 6η`
+    /// and `|w' - exact| <= γ(10) * (|w| + lr * D) + 10η(1 + lr)`.
     #[inline]
     pub fn momentum_step<T: Element>(
         self,
