@@ -51,99 +51,95 @@ fn kernels() -> Vec<Kernels> {
 // ---------------------------------------------------------------------------
 // The naive loops and the floors.
 
+/// What the naive loops need beyond `Element`: std's `sqrt` (an intrinsic
+/// the compiler can vectorise; `Element::sqrt` is libm's, a call).
+trait Float: Element {
+    fn sqrt_std(self) -> Self;
+}
+
+impl Float for f32 {
+    fn sqrt_std(self) -> f32 {
+        self.sqrt()
+    }
+}
+
+impl Float for f64 {
+    fn sqrt_std(self) -> f64 {
+        self.sqrt()
+    }
+}
+
 /// What a user writes for SGD with weight decay.
-fn naive_sgd<T: Element>(w: &mut [T], g: &[T], lr: T, wd: T) {
-    for (w, &g) in w.iter_mut().zip(g) {
-        *w = *w - lr * (g + wd * *w);
+fn naive_sgd<T: Float>(w: &mut [T], g: &[T], lr: T, wd: T) {
+    let n = w.len();
+    let g = &g[..n];
+    for i in 0..n {
+        w[i] = w[i] - lr * (g[i] + wd * w[i]);
     }
 }
 
 /// What a user writes for momentum SGD (after the first step).
-fn naive_momentum<T: Element>(w: &mut [T], b: &mut [T], g: &[T], lr: T, mu: T, damp: T) {
-    for ((w, b), &g) in w.iter_mut().zip(b.iter_mut()).zip(g) {
-        *b = mu * *b + (T::from_f64(1.0) - damp) * g;
-        *w = *w - lr * *b;
+fn naive_momentum<T: Float>(w: &mut [T], b: &mut [T], g: &[T], lr: T, mu: T, damp: T) {
+    let n = w.len();
+    let (b, g) = (&mut b[..n], &g[..n]);
+    let one = T::from_f64(1.0);
+    for i in 0..n {
+        b[i] = mu * b[i] + (one - damp) * g[i];
+        w[i] = w[i] - lr * b[i];
     }
 }
 
 /// What a user writes for Adam, straight from the paper / PyTorch docs.
-fn naive_adam<T: Element>(w: &mut [T], m: &mut [T], v: &mut [T], g: &[T], p: &AdamParams, t: i32) {
+fn naive_adam<T: Float>(w: &mut [T], m: &mut [T], v: &mut [T], g: &[T], p: &AdamParams, t: i32) {
+    let n = w.len();
+    let (m, v, g) = (&mut m[..n], &mut v[..n], &g[..n]);
     let one = T::from_f64(1.0);
     let (b1, b2) = (T::from_f64(p.beta1), T::from_f64(p.beta2));
     let (lr, eps) = (T::from_f64(p.lr), T::from_f64(p.eps));
     let bc1 = T::from_f64(1.0 - p.beta1.powi(t));
     let bc2 = T::from_f64(1.0 - p.beta2.powi(t));
-    for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
-        *m = b1 * *m + (one - b1) * g;
-        *v = b2 * *v + (one - b2) * g * g;
-        let m_hat = *m / bc1;
-        let v_hat = *v / bc2;
-        *w = *w - lr * m_hat / (v_hat.sqrt() + eps);
+    for i in 0..n {
+        m[i] = b1 * m[i] + (one - b1) * g[i];
+        v[i] = b2 * v[i] + (one - b2) * g[i] * g[i];
+        let m_hat = m[i] / bc1;
+        let v_hat = v[i] / bc2;
+        w[i] = w[i] - lr * m_hat / (v_hat.sqrt_std() + eps);
     }
 }
 
 /// The floors: read `w`, `grad` and each state buffer once and write `w`
 /// and each state buffer once, with an add and sign flips, in one pass.
-/// Fixed-width chunks let the compiler vectorise them.
-const CHUNK: usize = 16;
-
 fn floor0<T: Element>(w: &mut [T], g: &[T]) {
-    let mut cw = w.chunks_exact_mut(CHUNK);
-    for (w, g) in (&mut cw).zip(g.chunks_exact(CHUNK)) {
-        for i in 0..CHUNK {
-            w[i] = w[i] + g[i];
-        }
-    }
-    let n = g.len() - cw.into_remainder().len();
-    for (w, &g) in w[n..].iter_mut().zip(&g[n..]) {
-        *w = *w + g;
+    let n = w.len();
+    let g = &g[..n];
+    for i in 0..n {
+        w[i] = w[i] + g[i];
     }
 }
 
 fn floor1<T: Element>(w: &mut [T], s1: &mut [T], g: &[T]) {
-    let mut cw = w.chunks_exact_mut(CHUNK);
-    let mut c1 = s1.chunks_exact_mut(CHUNK);
-    for ((w, a), g) in (&mut cw).zip(&mut c1).zip(g.chunks_exact(CHUNK)) {
-        for i in 0..CHUNK {
-            w[i] = w[i] + g[i];
-            a[i] = -a[i];
-        }
-    }
-    let n = g.len() - cw.into_remainder().len();
-    for ((w, a), &g) in w[n..].iter_mut().zip(&mut s1[n..]).zip(&g[n..]) {
-        *w = *w + g;
-        *a = -*a;
+    let n = w.len();
+    let (s1, g) = (&mut s1[..n], &g[..n]);
+    for i in 0..n {
+        w[i] = w[i] + g[i];
+        s1[i] = -s1[i];
     }
 }
 
 fn floor2<T: Element>(w: &mut [T], s1: &mut [T], s2: &mut [T], g: &[T]) {
-    let mut cw = w.chunks_exact_mut(CHUNK);
-    let mut c1 = s1.chunks_exact_mut(CHUNK);
-    let mut c2 = s2.chunks_exact_mut(CHUNK);
-    for (((w, a), b), g) in (&mut cw)
-        .zip(&mut c1)
-        .zip(&mut c2)
-        .zip(g.chunks_exact(CHUNK))
-    {
-        for i in 0..CHUNK {
-            w[i] = w[i] + g[i];
-            a[i] = -a[i];
-            b[i] = -b[i];
-        }
-    }
-    let n = g.len() - cw.into_remainder().len();
-    let tail = w[n..].iter_mut().zip(&mut s1[n..]).zip(&mut s2[n..]);
-    for (((w, a), b), &g) in tail.zip(&g[n..]) {
-        *w = *w + g;
-        *a = -*a;
-        *b = -*b;
+    let n = w.len();
+    let (s1, s2, g) = (&mut s1[..n], &mut s2[..n], &g[..n]);
+    for i in 0..n {
+        w[i] = w[i] + g[i];
+        s1[i] = -s1[i];
+        s2[i] = -s2[i];
     }
 }
 
 // ---------------------------------------------------------------------------
 // Groups.
 
-fn bench_sgd<T: Element>(c: &mut Criterion) {
+fn bench_sgd<T: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("sgd_{}", T::NAME));
     let p = SgdParams {
         lr: 1e-3,
@@ -169,7 +165,7 @@ fn bench_sgd<T: Element>(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_momentum<T: Element>(c: &mut Criterion) {
+fn bench_momentum<T: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("momentum_{}", T::NAME));
     let p = MomentumParams {
         lr: 1e-3,
@@ -208,7 +204,7 @@ fn bench_momentum<T: Element>(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_adam<T: Element>(c: &mut Criterion) {
+fn bench_adam<T: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("adam_{}", T::NAME));
     let p = AdamParams::adam();
     for n in SIZES {
