@@ -122,7 +122,8 @@
 //! 3. `v[j] = fma(b2, v[j], c2 * (g * g))`.
 //! 4. With `amsgrad`: `v_max[j] = max(v_max[j], v[j])` where
 //!    `max(a, b) = if a > b { a } else { b }` (a NaN in the new `v[j]`
-//!    propagates), and `s = v_max[j]`; without: `s = v[j]`.
+//!    propagates; a NaN already in `v_max[j]` is replaced by `v[j]`), and
+//!    `s = v_max[j]`; without: `s = v[j]`.
 //! 5. `den = fma(sqrt(s), r, e)`: square root, then the bias correction,
 //!    then `+ ε`, outside the root.
 //! 6. `w[j] = fma(ns, m[j] / den, x)`.
@@ -167,8 +168,8 @@
 //!   When `G ≈ |grad + λw|` and `v, v_max >= 0` (no cancellation, the usual
 //!   case), `E_√` is about `γ(5)·sqrt(s*)` and `θ` about `γ(8) + ρ_r`.
 //!
-//! `tests/optim.rs` checks these bounds step by step along many random
-//! trajectories.
+//! `tests/optim/accuracy.rs` checks these bounds step by step along many
+//! random trajectories, against PyTorch's formulas evaluated in `f64`.
 //!
 //! ## What is not promised
 //! - NaN payloads and the sign of a NaN.
