@@ -8,7 +8,8 @@
 //!   default target, vectorised or not by the compiler;
 //! - `floor`: one pass over the same buffers moving the same bytes with
 //!   nothing but an add and sign flips (`w += grad`, the state negated in
-//!   place): what plain copying of those bytes costs, the memory floor.
+//!   place), compiled for the widest vector ISA the CPU has: what plain
+//!   copying of those bytes costs, the memory floor.
 //!
 //! `cargo bench --bench optim -- adam_f32` runs one group;
 //! `DOTGRAD_ISA` does not apply (every available backend is measured).
@@ -109,32 +110,50 @@ fn naive_adam<T: Float>(w: &mut [T], m: &mut [T], v: &mut [T], g: &[T], p: &Adam
 
 /// The floors: read `w`, `grad` and each state buffer once and write `w`
 /// and each state buffer once, with an add and sign flips, in one pass.
-fn floor0<T: Element>(w: &mut [T], g: &[T]) {
-    let n = w.len();
-    let g = &g[..n];
-    for i in 0..n {
-        w[i] = w[i] + g[i];
-    }
+/// Each is compiled for the widest vector ISA this CPU has (AVX-512F,
+/// AVX2, else the default target), so that it is a floor for the SIMD
+/// backends too.
+macro_rules! floor {
+    ($name:ident, $body:ident, $avx2:ident, ($($s:ident),*)) => {
+        #[inline(always)]
+        fn $body<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+            let n = w.len();
+            let g = &g[..n];
+            $(let $s = &mut $s[..n];)*
+            for i in 0..n {
+                w[i] = w[i] + g[i];
+                $($s[i] = -$s[i];)*
+            }
+        }
+
+        fn $name<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn wide<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+                    $body(w, $($s,)* g)
+                }
+                #[target_feature(enable = "avx2")]
+                fn $avx2<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+                    $body(w, $($s,)* g)
+                }
+                if std::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has AVX-512F, just detected.
+                    return unsafe { wide(w, $($s,)* g) };
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2, just detected.
+                    return unsafe { $avx2(w, $($s,)* g) };
+                }
+            }
+            $body(w, $($s,)* g)
+        }
+    };
 }
 
-fn floor1<T: Element>(w: &mut [T], s1: &mut [T], g: &[T]) {
-    let n = w.len();
-    let (s1, g) = (&mut s1[..n], &g[..n]);
-    for i in 0..n {
-        w[i] = w[i] + g[i];
-        s1[i] = -s1[i];
-    }
-}
-
-fn floor2<T: Element>(w: &mut [T], s1: &mut [T], s2: &mut [T], g: &[T]) {
-    let n = w.len();
-    let (s1, s2, g) = (&mut s1[..n], &mut s2[..n], &g[..n]);
-    for i in 0..n {
-        w[i] = w[i] + g[i];
-        s1[i] = -s1[i];
-        s2[i] = -s2[i];
-    }
-}
+floor!(floor0, floor0_body, floor0_avx2, ());
+floor!(floor1, floor1_body, floor1_avx2, (s1));
+floor!(floor2, floor2_body, floor2_avx2, (s1, s2));
 
 // ---------------------------------------------------------------------------
 // Groups.
