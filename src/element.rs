@@ -81,6 +81,29 @@ pub trait Element:
     fn axpy_kernel(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]);
     #[doc(hidden)]
     fn scale_kernel(k: Kernels, alpha: Self, x: &mut [Self]);
+    #[doc(hidden)]
+    fn sgd_kernel(k: Kernels, p: &crate::optim::SgdParams, w: &mut [Self], grad: &[Self]);
+    #[doc(hidden)]
+    fn momentum_kernel(
+        k: Kernels,
+        p: &crate::optim::MomentumParams,
+        step: u64,
+        w: &mut [Self],
+        velocity: &mut [Self],
+        grad: &[Self],
+    );
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    fn adam_kernel(
+        k: Kernels,
+        p: &crate::optim::AdamParams,
+        step: u64,
+        w: &mut [Self],
+        m: &mut [Self],
+        v: &mut [Self],
+        v_max: Option<&mut [Self]>,
+        grad: &[Self],
+    );
 }
 
 macro_rules! impl_element {
@@ -144,6 +167,42 @@ macro_rules! impl_element {
             fn scale_kernel(k: Kernels, alpha: Self, x: &mut [Self]) {
                 crate::isa::dispatch!(k, s => crate::kernels::axpy::scale::<$t, _>(s, alpha, x),
                     scalar => crate::scalar::axpy::scale(alpha, x))
+            }
+            #[inline]
+            fn sgd_kernel(k: Kernels, p: &crate::optim::SgdParams, w: &mut [Self], grad: &[Self]) {
+                let c = crate::scalar::optim::SgdConsts::<$t>::new(p);
+                crate::isa::dispatch!(k, s => crate::kernels::optim::sgd::<$t, _>(s, &c, w, grad),
+                    scalar => crate::scalar::optim::sgd(&c, w, grad))
+            }
+            #[inline]
+            fn momentum_kernel(
+                k: Kernels,
+                p: &crate::optim::MomentumParams,
+                step: u64,
+                w: &mut [Self],
+                velocity: &mut [Self],
+                grad: &[Self],
+            ) {
+                let c = crate::scalar::optim::MomentumConsts::<$t>::new(p, step);
+                crate::isa::dispatch!(k,
+                    s => crate::kernels::optim::momentum::<$t, _>(s, &c, w, velocity, grad),
+                    scalar => crate::scalar::optim::momentum(&c, w, velocity, grad))
+            }
+            #[inline]
+            fn adam_kernel(
+                k: Kernels,
+                p: &crate::optim::AdamParams,
+                step: u64,
+                w: &mut [Self],
+                m: &mut [Self],
+                v: &mut [Self],
+                v_max: Option<&mut [Self]>,
+                grad: &[Self],
+            ) {
+                let c = crate::scalar::optim::AdamConsts::<$t>::new(p, step);
+                crate::isa::dispatch!(k,
+                    s => crate::kernels::optim::adam::<$t, _>(s, &c, w, m, v, v_max, grad),
+                    scalar => crate::scalar::optim::adam(&c, w, m, v, v_max, grad))
             }
         }
     };

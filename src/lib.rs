@@ -69,3 +69,5 @@ pub use dot::{dot, dot_error_bound};
 pub use element::Element;
 pub use error::{Error, IsaName};
 pub use isa::{Isa, Kernels};
+pub use optim::{AdamParams, MomentumParams, SgdParams, adam_step, momentum_step, sgd_step};
+mod optim;

@@ -5,3 +5,4 @@
 
 pub(crate) mod axpy;
 pub(crate) mod dot;
+pub(crate) mod optim;

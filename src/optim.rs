@@ -1,0 +1,441 @@
+//! The public optimizer family: in-place `sgd_step`, `momentum_step` and
+//! `adam_step` (Adam, AdamW, AMSGrad), one pass over the buffers each.
+//!
+//! Hyper-parameters live in small `Copy` structs whose `Default` is
+//! PyTorch's (`torch.optim.SGD`, `torch.optim.Adam`; [`AdamParams::adamw`]
+//! gives `torch.optim.AdamW`'s). They are `f64`, as PyTorch's Python floats
+//! are; each call derives its constants from them once, in `f64`, and rounds
+//! them to the element type (see the
+//! [contract](crate::contract#optimizer-steps-sgd-momentum-adam)).
+//!
+//! The step counter `step` is the caller's, 1-based, as PyTorch's
+//! `state["step"]` after its increment: pass `1` on the first call for a
+//! fresh state and add one per call. `momentum_step` uses `step == 1` to
+//! initialise the velocity from the gradient (its old contents are ignored);
+//! `adam_step` uses `step` for the bias corrections. `step == 0` is an error.
+
+use crate::element::Element;
+use crate::error::{Error, same_len};
+use crate::isa::Kernels;
+
+/// Hyper-parameters of plain stochastic gradient descent
+/// (`torch.optim.SGD` with `momentum = 0`): `w -= lr * (grad + weight_decay * w)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdParams {
+    /// Learning rate: finite (also after rounding to `T`) and `>= 0`.
+    pub lr: f64,
+    /// L2 penalty added to the gradient: finite (also in `T`) and `>= 0`.
+    pub weight_decay: f64,
+}
+
+impl Default for SgdParams {
+    /// PyTorch's defaults: `lr = 1e-3`, `weight_decay = 0`.
+    fn default() -> Self {
+        SgdParams {
+            lr: 1e-3,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+/// Hyper-parameters of SGD with momentum (`torch.optim.SGD` with a
+/// `momentum` buffer, optionally Nesterov's).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MomentumParams {
+    /// Learning rate: finite (also in `T`) and `>= 0`.
+    pub lr: f64,
+    /// Momentum factor `μ`, in `[0, 1]`; `> 0` with `nesterov`.
+    pub momentum: f64,
+    /// Dampening `τ`, in `[0, 1]`; `0` with `nesterov`.
+    pub dampening: f64,
+    /// L2 penalty added to the gradient: finite (also in `T`) and `>= 0`.
+    pub weight_decay: f64,
+    /// Nesterov momentum: step along `grad + μ * velocity` instead of `velocity`.
+    pub nesterov: bool,
+}
+
+impl Default for MomentumParams {
+    /// PyTorch's defaults: `lr = 1e-3`, `momentum = 0`, `dampening = 0`,
+    /// `weight_decay = 0`, `nesterov = false`. (With `momentum = 0` the step
+    /// is plain SGD that also writes `velocity = grad`.)
+    fn default() -> Self {
+        MomentumParams {
+            lr: 1e-3,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+        }
+    }
+}
+
+/// Hyper-parameters of Adam, AdamW and AMSGrad (`torch.optim.Adam`,
+/// whose `decoupled_weight_decay = True` is `torch.optim.AdamW`).
+///
+/// `Default` is Adam's defaults; [`AdamParams::adamw`] is AdamW's (it
+/// differs in `weight_decay = 1e-2` and `decoupled_weight_decay = true`).
+///
+/// ```
+/// use dotgrad::AdamParams;
+/// let adamw = AdamParams { lr: 3e-4, ..AdamParams::adamw() };
+/// assert_eq!(adamw.weight_decay, 1e-2);
+/// assert_eq!(AdamParams::default(), AdamParams::adam());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamParams {
+    /// Learning rate: finite (also in `T`) and `>= 0`.
+    pub lr: f64,
+    /// Decay of the first moment, in `[0, 1)`.
+    pub beta1: f64,
+    /// Decay of the second moment, in `[0, 1)`.
+    pub beta2: f64,
+    /// Added to the denominator outside the square root: finite and `> 0`,
+    /// also after rounding to `T`.
+    pub eps: f64,
+    /// Weight decay: finite (also in `T`) and `>= 0`. Added to the gradient
+    /// (L2, Adam) or applied to the weights (`decoupled_weight_decay`, AdamW).
+    pub weight_decay: f64,
+    /// AMSGrad: divide by the running maximum of the second moment, kept in
+    /// the `v_max` buffer, which must then be given.
+    pub amsgrad: bool,
+    /// AdamW: `w *= 1 - lr * weight_decay` instead of adding
+    /// `weight_decay * w` to the gradient.
+    pub decoupled_weight_decay: bool,
+}
+
+impl AdamParams {
+    /// `torch.optim.Adam`'s defaults: `lr = 1e-3`, `betas = (0.9, 0.999)`,
+    /// `eps = 1e-8`, `weight_decay = 0`, no AMSGrad, L2 weight decay.
+    pub const fn adam() -> Self {
+        AdamParams {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            decoupled_weight_decay: false,
+        }
+    }
+
+    /// `torch.optim.AdamW`'s defaults: as [`AdamParams::adam`] but
+    /// `weight_decay = 1e-2` and `decoupled_weight_decay = true`.
+    pub const fn adamw() -> Self {
+        AdamParams {
+            weight_decay: 1e-2,
+            decoupled_weight_decay: true,
+            ..AdamParams::adam()
+        }
+    }
+}
+
+impl Default for AdamParams {
+    /// [`AdamParams::adam`].
+    fn default() -> Self {
+        AdamParams::adam()
+    }
+}
+
+fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static str) -> Error {
+    Error::InvalidParameter {
+        op,
+        name,
+        value,
+        expected,
+    }
+}
+
+/// `x` finite, `>= 0`, and finite after rounding to `T`.
+fn check_nonneg<T: Element>(op: &'static str, name: &'static str, x: f64) -> Result<(), Error> {
+    if x.is_finite() && x >= 0.0 && T::from_f64(x).to_f64().is_finite() {
+        Ok(())
+    } else {
+        Err(invalid(
+            op,
+            name,
+            x,
+            "finite (also in the element type) and >= 0",
+        ))
+    }
+}
+
+/// `x` in `[0, 1]` (or `[0, 1)` when `open`).
+fn check_unit(op: &'static str, name: &'static str, x: f64, open: bool) -> Result<(), Error> {
+    let ok = x >= 0.0 && if open { x < 1.0 } else { x <= 1.0 };
+    match (ok, open) {
+        (true, _) => Ok(()),
+        (false, true) => Err(invalid(op, name, x, "in [0, 1)")),
+        (false, false) => Err(invalid(op, name, x, "in [0, 1]")),
+    }
+}
+
+fn check_step(op: &'static str, step: u64) -> Result<(), Error> {
+    if step == 0 {
+        // Exact for every step that is refused.
+        Err(invalid(op, "step", 0.0, ">= 1 (the first step is 1)"))
+    } else {
+        Ok(())
+    }
+}
+
+impl SgdParams {
+    fn validate<T: Element>(&self) -> Result<(), Error> {
+        check_nonneg::<T>("sgd_step", "lr", self.lr)?;
+        check_nonneg::<T>("sgd_step", "weight_decay", self.weight_decay)
+    }
+}
+
+impl MomentumParams {
+    fn validate<T: Element>(&self) -> Result<(), Error> {
+        const OP: &str = "momentum_step";
+        check_nonneg::<T>(OP, "lr", self.lr)?;
+        check_nonneg::<T>(OP, "weight_decay", self.weight_decay)?;
+        check_unit(OP, "momentum", self.momentum, false)?;
+        check_unit(OP, "dampening", self.dampening, false)?;
+        if self.nesterov && self.momentum <= 0.0 {
+            return Err(invalid(OP, "momentum", self.momentum, "> 0 with nesterov"));
+        }
+        if self.nesterov && self.dampening != 0.0 {
+            return Err(invalid(OP, "dampening", self.dampening, "0 with nesterov"));
+        }
+        Ok(())
+    }
+}
+
+impl AdamParams {
+    fn validate<T: Element>(&self) -> Result<(), Error> {
+        const OP: &str = "adam_step";
+        check_nonneg::<T>(OP, "lr", self.lr)?;
+        check_unit(OP, "beta1", self.beta1, true)?;
+        check_unit(OP, "beta2", self.beta2, true)?;
+        let e = T::from_f64(self.eps).to_f64();
+        if !(self.eps.is_finite() && e > 0.0 && e.is_finite()) {
+            return Err(invalid(
+                OP,
+                "eps",
+                self.eps,
+                "finite and > 0 (also in the element type)",
+            ));
+        }
+        check_nonneg::<T>(OP, "weight_decay", self.weight_decay)
+    }
+}
+
+impl Kernels {
+    /// One step of plain SGD, in place:
+    /// `w[j] -= lr * (grad[j] + weight_decay * w[j])`, in the
+    /// [contract's order](crate::contract#optimizer-steps-sgd-momentum-adam)
+    /// (two FMAs per element; the weight-decay FMA only when it is non-zero).
+    /// Bit-identical on every backend.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when `grad.len() != w.len()`;
+    /// [`Error::InvalidParameter`] for a negative or non-finite `lr` or
+    /// `weight_decay`. Nothing is written on error.
+    ///
+    /// # Accuracy
+    /// Per step, against the exact formula,
+    /// `|w' - w*| <= γ(4) * (|w| + lr * (|grad| + weight_decay * |w|)) + 4η(1 + lr)`,
+    /// `γ(k) = k*u / (1 - k*u)`, `η` the smallest subnormal (no overflow).
+    #[inline]
+    pub fn sgd_step<T: Element>(self, w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
+        same_len("sgd_step", ("w", w.len()), ("grad", grad.len()))?;
+        p.validate::<T>()?;
+        T::sgd_kernel(self, &p, w, grad);
+        Ok(())
+    }
+
+    /// One step of SGD with momentum (PyTorch's conventions), in place:
+    /// `g = grad + weight_decay * w`; at `step == 1` `velocity = g` (its old
+    /// contents are not read); later `velocity = momentum * velocity +
+    /// (1 - dampening) * g`; then `w -= lr * (g + momentum * velocity)` with
+    /// `nesterov`, else `w -= lr * velocity`. Order and FMAs: see the
+    /// [contract](crate::contract#optimizer-steps-sgd-momentum-adam).
+    /// Bit-identical on every backend.
+    ///
+    /// ```
+    /// use dotgrad::MomentumParams;
+    /// let p = MomentumParams { lr: 0.5, momentum: 0.5, ..Default::default() };
+    /// let (mut w, mut vel) = ([1.0f32, 2.0], [0.0f32; 2]);
+    /// dotgrad::momentum_step(&mut w, &mut vel, &[1.0, -1.0], p, 1).unwrap();
+    /// assert_eq!((w, vel), ([0.5, 2.5], [1.0, -1.0]));
+    /// dotgrad::momentum_step(&mut w, &mut vel, &[1.0, -1.0], p, 2).unwrap();
+    /// assert_eq!((w, vel), ([-0.25, 3.25], [1.5, -1.5]));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when `velocity` or `grad` is not as long as
+    /// `w`; [`Error::InvalidParameter`] for a negative or non-finite `lr` or
+    /// `weight_decay`, `momentum` or `dampening` outside `[0, 1]`, `nesterov`
+    /// with `momentum == 0` or `dampening != 0`, and `step == 0`. Nothing is
+    /// written on error.
+    ///
+    /// # Accuracy
+    /// Per step (contract notation): `|velocity' - exact| <= γ(6) * B + 6η`
+    /// and `|w' - exact| <= γ(10) * (|w| + lr * D) + 10η(1 + lr)`.
+    #[inline]
+    pub fn momentum_step<T: Element>(
+        self,
+        w: &mut [T],
+        velocity: &mut [T],
+        grad: &[T],
+        p: MomentumParams,
+        step: u64,
+    ) -> Result<(), Error> {
+        const OP: &str = "momentum_step";
+        same_len(OP, ("w", w.len()), ("velocity", velocity.len()))?;
+        same_len(OP, ("w", w.len()), ("grad", grad.len()))?;
+        p.validate::<T>()?;
+        check_step(OP, step)?;
+        T::momentum_kernel(self, &p, step, w, velocity, grad);
+        Ok(())
+    }
+
+    /// One step of Adam, AdamW (`p.decoupled_weight_decay`) or AMSGrad
+    /// (`p.amsgrad`, with the `v_max` buffer), in place, following PyTorch's
+    /// documented algorithm: `m = β1 m + (1-β1) g`, `v = β2 v + (1-β2) g²`,
+    /// `w -= lr * m̂ / (sqrt(v̂) + eps)` with the bias corrections
+    /// `m̂ = m / (1 - β1^step)`, `v̂ = v / (1 - β2^step)`. One pass: each
+    /// element of `w`, `m`, `v`, `v_max` and `grad` is read once and each
+    /// output written once; one correctly rounded square root and one
+    /// division per element. The exact order (FMAs, where the bias
+    /// corrections enter) is in the
+    /// [contract](crate::contract#optimizer-steps-sgd-momentum-adam).
+    /// Bit-identical on every backend.
+    ///
+    /// `m`, `v` (and `v_max`) start at zero, and `step` is 1 on the first
+    /// call and grows by one per call.
+    ///
+    /// ```
+    /// use dotgrad::{AdamParams, Kernels};
+    /// let k = Kernels::best();
+    /// let p = AdamParams { lr: 0.1, ..AdamParams::adamw() };
+    /// let mut w = vec![1.0f32; 5];
+    /// let (mut m, mut v) = (vec![0.0; 5], vec![0.0; 5]);
+    /// for step in 1..=3 {
+    ///     let grad: Vec<f32> = w.iter().map(|x| 2.0 * x).collect(); // d/dw of w²
+    ///     k.adam_step(&mut w, &mut m, &mut v, None, &grad, p, step).unwrap();
+    /// }
+    /// assert!(w.iter().all(|&x| x < 0.71 && x > 0.69));
+    ///
+    /// // AMSGrad keeps a running maximum of `v`.
+    /// let p = AdamParams { amsgrad: true, ..AdamParams::adam() };
+    /// let mut v_max = vec![0.0f32; 5];
+    /// k.adam_step(&mut w, &mut m, &mut v, Some(&mut v_max[..]), &[1.0; 5], p, 4).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when `m`, `v`, `grad` or (with `amsgrad`)
+    /// `v_max` is not as long as `w`, or `v_max` is `None` with `amsgrad`
+    /// (reported as length 0); [`Error::InvalidParameter`] for a negative
+    /// or non-finite `lr` or `weight_decay`, `beta1` or `beta2` outside
+    /// `[0, 1)`, `eps` not finite and `> 0` (also after rounding to `T`),
+    /// `step == 0`, and a `v_max` buffer without `amsgrad` (name
+    /// `"amsgrad"`). Nothing is written on error.
+    ///
+    /// # Accuracy
+    /// Per step, against the exact formula: see the contract's bound
+    /// (`γ(7)` on `m`, `γ(10)` on `v`, and the stated bound on `w`).
+    #[inline]
+    #[allow(clippy::too_many_arguments)] // PyTorch's functional `adam` takes the same buffers.
+    pub fn adam_step<T: Element>(
+        self,
+        w: &mut [T],
+        m: &mut [T],
+        v: &mut [T],
+        v_max: Option<&mut [T]>,
+        grad: &[T],
+        p: AdamParams,
+        step: u64,
+    ) -> Result<(), Error> {
+        const OP: &str = "adam_step";
+        let n = w.len();
+        same_len(OP, ("w", n), ("m", m.len()))?;
+        same_len(OP, ("w", n), ("v", v.len()))?;
+        same_len(OP, ("w", n), ("grad", grad.len()))?;
+        match (&v_max, p.amsgrad) {
+            (Some(x), true) => same_len(OP, ("w", n), ("v_max", x.len()))?,
+            (None, true) => same_len(OP, ("w", n), ("v_max", 0))?,
+            (Some(_), false) => {
+                return Err(invalid(OP, "amsgrad", 0.0, "true when v_max is given"));
+            }
+            (None, false) => {}
+        }
+        p.validate::<T>()?;
+        check_step(OP, step)?;
+        T::adam_kernel(self, &p, step, w, m, v, v_max, grad);
+        Ok(())
+    }
+}
+
+/// [`Kernels::sgd_step`] on the automatically chosen backend.
+///
+/// ```
+/// use dotgrad::SgdParams;
+/// let mut w = [1.0f64, -2.0];
+/// let p = SgdParams { lr: 0.5, weight_decay: 0.0 };
+/// dotgrad::sgd_step(&mut w, &[2.0, 2.0], p).unwrap();
+/// assert_eq!(w, [0.0, -3.0]);
+/// assert!(dotgrad::sgd_step(&mut w, &[1.0], p).is_err());
+/// ```
+///
+/// # Errors
+/// As [`Kernels::sgd_step`].
+#[inline]
+pub fn sgd_step<T: Element>(w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
+    Kernels::best().sgd_step(w, grad, p)
+}
+
+/// [`Kernels::momentum_step`] on the automatically chosen backend.
+///
+/// ```
+/// use dotgrad::MomentumParams;
+/// let p = MomentumParams { lr: 0.1, momentum: 0.9, nesterov: true, ..Default::default() };
+/// let (mut w, mut vel) = (vec![1.0f32; 3], vec![0.0f32; 3]);
+/// for step in 1..=10 {
+///     let grad = w.clone(); // d/dw of w²/2
+///     dotgrad::momentum_step(&mut w, &mut vel, &grad, p, step).unwrap();
+/// }
+/// assert!(w[0].abs() < 0.5);
+/// ```
+///
+/// # Errors
+/// As [`Kernels::momentum_step`].
+#[inline]
+pub fn momentum_step<T: Element>(
+    w: &mut [T],
+    velocity: &mut [T],
+    grad: &[T],
+    p: MomentumParams,
+    step: u64,
+) -> Result<(), Error> {
+    Kernels::best().momentum_step(w, velocity, grad, p, step)
+}
+
+/// [`Kernels::adam_step`] on the automatically chosen backend.
+///
+/// ```
+/// use dotgrad::AdamParams;
+/// let mut w = vec![0.5f32; 100];
+/// let (mut m, mut v) = (vec![0.0f32; 100], vec![0.0f32; 100]);
+/// let grad = vec![1.0f32; 100];
+/// dotgrad::adam_step(&mut w, &mut m, &mut v, None, &grad, AdamParams::default(), 1).unwrap();
+/// // The first step moves every weight by lr against the gradient's sign.
+/// assert!((w[0] - (0.5 - 1e-3)).abs() < 1e-7);
+/// ```
+///
+/// # Errors
+/// As [`Kernels::adam_step`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn adam_step<T: Element>(
+    w: &mut [T],
+    m: &mut [T],
+    v: &mut [T],
+    v_max: Option<&mut [T]>,
+    grad: &[T],
+    p: AdamParams,
+    step: u64,
+) -> Result<(), Error> {
+    Kernels::best().adam_step(w, m, v, v_max, grad, p, step)
+}
