@@ -36,6 +36,69 @@ fn reduce_range<P>(
     combine(left, right)
 }
 
+/// The most blocks [`reduce_grouped`] hands to one `subtree` call.
+pub(crate) const GROUP: usize = 4;
+
+/// As [`reduce`], but whole subtrees of at most [`GROUP`] blocks go to one
+/// `subtree(lo, hi)` call, which must return `T(lo..hi)` (for instance by
+/// [`small_tree`]). Kernels use it to enter their target-feature context
+/// once per four blocks instead of once per block.
+pub(crate) fn reduce_grouped<P>(
+    blocks: usize,
+    subtree: &mut impl FnMut(usize, usize) -> P,
+    combine: &mut impl FnMut(P, P) -> P,
+) -> P {
+    grouped_range(0, blocks.max(1), subtree, combine)
+}
+
+fn grouped_range<P>(
+    lo: usize,
+    hi: usize,
+    subtree: &mut impl FnMut(usize, usize) -> P,
+    combine: &mut impl FnMut(P, P) -> P,
+) -> P {
+    if hi - lo <= GROUP {
+        return subtree(lo, hi);
+    }
+    let p = split_point(hi - lo);
+    let left = grouped_range(lo, lo + p, subtree, combine);
+    let right = grouped_range(lo + p, hi, subtree, combine);
+    combine(left, right)
+}
+
+/// `T(lo..hi)` for `1 <= hi - lo <= GROUP` blocks, written out without
+/// recursion so that it inlines: `b0`, `b0+b1`, `(b0+b1)+b2`,
+/// `(b0+b1)+(b2+b3)` — the shapes [`reduce`] builds for those counts.
+#[inline(always)]
+pub(crate) fn small_tree<P>(
+    lo: usize,
+    hi: usize,
+    mut block: impl FnMut(usize) -> P,
+    mut combine: impl FnMut(P, P) -> P,
+) -> P {
+    let first = block(lo);
+    if hi - lo == 1 {
+        return first;
+    }
+    let pair = {
+        let second = block(lo + 1);
+        combine(first, second)
+    };
+    match hi - lo {
+        2 => pair,
+        3 => {
+            let third = block(lo + 2);
+            combine(pair, third)
+        }
+        _ => {
+            let third = block(lo + 2);
+            let fourth = block(lo + 3);
+            let tail = combine(third, fourth);
+            combine(pair, tail)
+        }
+    }
+}
+
 /// The largest power of two strictly less than `len` (`len >= 2`).
 #[inline]
 pub(crate) fn split_point(len: usize) -> usize {
@@ -71,6 +134,18 @@ mod tests {
             stack.push((format!("({l}+{r})"), n + m));
         }
         stack.pop().unwrap().0
+    }
+
+    #[test]
+    fn grouped_tree_equals_tree() {
+        for blocks in 1..=200 {
+            let grouped = reduce_grouped(
+                blocks,
+                &mut |lo, hi| small_tree(lo, hi, |i| format!("{i}"), |l, r| format!("({l}+{r})")),
+                &mut |l, r| format!("({l}+{r})"),
+            );
+            assert_eq!(grouped, shape(blocks), "blocks = {blocks}");
+        }
     }
 
     #[test]

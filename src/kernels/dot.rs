@@ -12,16 +12,35 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
     if n <= T::E {
         return fold(s, s.dot_block(a, b));
     }
-    // The tree recursion is an ordinary function; each block re-enters the
-    // backend's target-feature context (one call per 16 KiB).
-    let stripes = tree::reduce(
+    // The tree recursion is an ordinary function; it re-enters the backend's
+    // target-feature context once per subtree of up to four blocks, whose
+    // blocks and combines then run inline, stripes in registers.
+    let stripes = tree::reduce_grouped(
         n.div_ceil(T::E),
-        &mut |i| {
-            let lo = i * T::E;
-            let hi = n.min(lo + T::E);
-            s.vectorize(|| s.dot_block(&a[lo..hi], &b[lo..hi]))
+        &mut |lo, hi| {
+            s.vectorize(
+                #[inline(always)]
+                || {
+                    tree::small_tree(
+                        lo,
+                        hi,
+                        #[inline(always)]
+                        |i| {
+                            let (lo, hi) = (i * T::E, n.min(i * T::E + T::E));
+                            s.dot_block(&a[lo..hi], &b[lo..hi])
+                        },
+                        #[inline(always)]
+                        |l, r| add_stripes(s, l, r),
+                    )
+                },
+            )
         },
-        &mut |l, r| s.vectorize(|| add_stripes(s, l, r)),
+        &mut |l, r| {
+            s.vectorize(
+                #[inline(always)]
+                || add_stripes(s, l, r),
+            )
+        },
     );
     fold(s, stripes)
 }
