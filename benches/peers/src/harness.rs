@@ -1,0 +1,139 @@
+//! A small timing harness: warm-up, calibrated repetitions per sample, and
+//! samples taken round-robin over the implementations of one case, so that a
+//! burst of noise from other processes hits every column alike.
+
+use std::time::{Duration, Instant};
+
+/// How long to measure.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Warm-up time per implementation (also used to calibrate).
+    pub warmup: Duration,
+    /// A sample repeats the call until it lasts at least this long.
+    pub sample: Duration,
+    /// Measurement time per implementation (reached after `min_samples`).
+    pub target: Duration,
+    /// At least this many samples per implementation.
+    pub min_samples: usize,
+    /// At most this many samples per implementation.
+    pub max_samples: usize,
+}
+
+impl Settings {
+    /// The full run.
+    pub const FULL: Settings = Settings {
+        warmup: Duration::from_millis(30),
+        sample: Duration::from_micros(2000),
+        target: Duration::from_millis(250),
+        min_samples: 15,
+        max_samples: 400,
+    };
+    /// `--smoke`: enough to see that everything runs.
+    pub const SMOKE: Settings = Settings {
+        warmup: Duration::from_millis(2),
+        sample: Duration::from_micros(200),
+        target: Duration::from_millis(5),
+        min_samples: 5,
+        max_samples: 50,
+    };
+}
+
+/// Time per call over the samples of one implementation, in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    /// Median of the per-sample means.
+    pub median: f64,
+    /// Fastest sample.
+    pub min: f64,
+    /// Slowest sample.
+    pub max: f64,
+    /// Samples taken.
+    pub samples: usize,
+}
+
+/// One implementation of a case: a name and a closure doing one call.
+pub struct Entry<'a> {
+    /// Column label.
+    pub name: String,
+    /// One call of the kernel under test (inputs and outputs through `black_box`).
+    pub run: Box<dyn FnMut() + 'a>,
+}
+
+impl<'a> Entry<'a> {
+    /// Wraps a closure.
+    pub fn new(name: impl Into<String>, run: impl FnMut() + 'a) -> Entry<'a> {
+        Entry {
+            name: name.into(),
+            run: Box::new(run),
+        }
+    }
+}
+
+fn time(run: &mut dyn FnMut(), iters: u64) -> Duration {
+    let t = Instant::now();
+    for _ in 0..iters {
+        run();
+    }
+    t.elapsed()
+}
+
+/// Warms up and calibrates: the repetitions per sample.
+fn calibrate(run: &mut dyn FnMut(), s: &Settings) -> u64 {
+    let start = Instant::now();
+    let mut iters = 1u64;
+    loop {
+        let d = time(run, iters);
+        if d >= s.sample {
+            if start.elapsed() >= s.warmup {
+                // Scale to the sample length from the last (warm) timing.
+                let per = d.as_secs_f64() / iters as f64;
+                return ((s.sample.as_secs_f64() / per).ceil() as u64).max(1);
+            }
+        } else {
+            iters = iters.saturating_mul(2);
+        }
+    }
+}
+
+fn summarize(mut v: Vec<f64>) -> Stats {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    };
+    Stats {
+        median,
+        min: v[0],
+        max: v[n - 1],
+        samples: n,
+    }
+}
+
+/// Measures every entry; returns their stats in order.
+pub fn measure(entries: &mut [Entry<'_>], s: &Settings) -> Vec<Stats> {
+    let iters: Vec<u64> = entries
+        .iter_mut()
+        .map(|e| calibrate(&mut e.run, s))
+        .collect();
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); entries.len()];
+    let mut spent = vec![Duration::ZERO; entries.len()];
+    // Round-robin; an entry leaves once it has its samples and its time.
+    for _ in 0..s.max_samples {
+        let mut active = false;
+        for (i, e) in entries.iter_mut().enumerate() {
+            if samples[i].len() >= s.min_samples && spent[i] >= s.target {
+                continue;
+            }
+            active = true;
+            let d = time(&mut e.run, iters[i]);
+            spent[i] += d;
+            samples[i].push(d.as_secs_f64() * 1e9 / iters[i] as f64);
+        }
+        if !active {
+            break;
+        }
+    }
+    samples.into_iter().map(summarize).collect()
+}
