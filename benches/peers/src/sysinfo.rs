@@ -32,7 +32,16 @@ fn field<'a>(info: &'a str, key: &str) -> Option<&'a str> {
 pub fn cpu_model() -> String {
     let info = cpuinfo();
     if let Some(m) = field(&info, "model name") {
-        return m.to_owned();
+        // The family/model numbers name the core when the model string does not
+        // (VMs often say just "AMD EPYC"): family 25 is Zen 3/4, 26 is Zen 5.
+        return match (
+            field(&info, "cpu family"),
+            field(&info, "model"),
+            field(&info, "stepping"),
+        ) {
+            (Some(f), Some(mo), Some(st)) => format!("{m} (family {f}, model {mo}, stepping {st})"),
+            _ => m.to_owned(),
+        };
     }
     match (field(&info, "CPU implementer"), field(&info, "CPU part")) {
         (Some(i), Some(p)) => format!("implementer {i} part {p}"),
