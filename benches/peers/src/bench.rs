@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use dotgrad::Isa;
+
 use crate::harness::{self, Entry, Settings};
 use crate::report::{Kind, Row};
 
@@ -38,10 +40,12 @@ pub struct Set<'a> {
 }
 
 impl<'a> Set<'a> {
-    /// A dotgrad backend.
-    pub fn dotgrad(&mut self, name: impl Into<String>, run: impl FnMut() + 'a) {
-        if self.mode == Mode::All {
-            self.entries.push((Kind::Dotgrad, Entry::new(name, run)));
+    /// A dotgrad backend. The OpenBLAS-only run keeps the best one as the
+    /// reference its OpenBLAS column is compared with, round by round.
+    pub fn dotgrad(&mut self, isa: Isa, run: impl FnMut() + 'a) {
+        if self.mode == Mode::All || isa == Isa::detected() {
+            self.entries
+                .push((Kind::Dotgrad, Entry::new(format!("dotgrad {isa}"), run)));
         }
     }
 
@@ -88,19 +92,31 @@ impl Ctx {
     pub fn measure(&mut self, case: &str, size: &str, elems: usize, set: Set<'_>) {
         let t = Instant::now();
         let (kinds, mut entries): (Vec<Kind>, Vec<Entry<'_>>) = set.entries.into_iter().unzip();
-        let stats = harness::measure(&mut entries, &self.settings);
-        for ((kind, e), s) in kinds.into_iter().zip(&entries).zip(stats) {
+        let samples = harness::measure(&mut entries, &self.settings);
+        let stats: Vec<_> = samples.iter().map(|s| harness::stats(s)).collect();
+        let index = |kind: Kind| {
+            (0..entries.len())
+                .filter(|&i| kinds[i] == kind)
+                .min_by(|&a, &b| stats[a].median.total_cmp(&stats[b].median))
+        };
+        let (best, floor) = (index(Kind::Dotgrad), index(Kind::Floor));
+        for (i, e) in entries.iter().enumerate() {
+            if self.mode == Mode::BlasOnly && kinds[i] != Kind::Peer {
+                continue; // the reference stays here; the parent has its own
+            }
             self.rows.push(Row {
                 case: case.to_owned(),
                 size: size.to_owned(),
                 elems: elems as f64,
                 imp: e.name.clone(),
-                kind,
-                stats: s,
+                kind: kinds[i],
+                stats: stats[i],
+                vs_dotgrad: best.map(|b| harness::paired(&samples[i], &samples[b])),
+                vs_floor: floor.map(|f| 1.0 / harness::paired(&samples[i], &samples[f]).ratio),
             });
         }
         eprintln!(
-            "  {case:<12} {size:>10}: {} implementations, {:.2} s",
+            "  {case:<16} {size:>10}: {} implementations, {:.2} s",
             entries.len(),
             t.elapsed().as_secs_f64()
         );

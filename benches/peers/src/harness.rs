@@ -96,6 +96,14 @@ fn calibrate(run: &mut dyn FnMut(), s: &Settings) -> u64 {
 }
 
 fn summarize(mut v: Vec<f64>) -> Stats {
+    if v.is_empty() {
+        return Stats {
+            median: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+            samples: 0,
+        };
+    }
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let median = if n % 2 == 1 {
@@ -111,8 +119,10 @@ fn summarize(mut v: Vec<f64>) -> Stats {
     }
 }
 
-/// Measures every entry; returns their stats in order.
-pub fn measure(entries: &mut [Entry<'_>], s: &Settings) -> Vec<Stats> {
+/// Measures every entry; returns each one's samples (ns per call), in round
+/// order: sample `r` of every entry was taken in the same round, so two
+/// entries can be compared round by round ([`paired`]).
+pub fn measure(entries: &mut [Entry<'_>], s: &Settings) -> Vec<Vec<f64>> {
     let iters: Vec<u64> = entries
         .iter_mut()
         .map(|e| calibrate(&mut e.run, s))
@@ -135,5 +145,34 @@ pub fn measure(entries: &mut [Entry<'_>], s: &Settings) -> Vec<Stats> {
             break;
         }
     }
-    samples.into_iter().map(summarize).collect()
+    samples
+}
+
+/// Median, min and max of one entry's samples.
+pub fn stats(samples: &[f64]) -> Stats {
+    summarize(samples.to_vec())
+}
+
+/// `a` against `b`, round by round (both measured by one [`measure`] call).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Paired {
+    /// Median over rounds of `time(a) / time(b)`.
+    pub ratio: f64,
+    /// Rounds in which `a` was faster.
+    pub wins: usize,
+    /// Rounds compared.
+    pub rounds: usize,
+}
+
+/// Compares two entries' samples round by round: noise that slows one round
+/// (another process, a frequency change) slows both sides of that round.
+pub fn paired(a: &[f64], b: &[f64]) -> Paired {
+    let r: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    let wins = r.iter().filter(|&&q| q < 1.0).count();
+    let rounds = r.len();
+    Paired {
+        ratio: summarize(r).median,
+        wins,
+        rounds,
+    }
 }

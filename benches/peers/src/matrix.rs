@@ -192,7 +192,7 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
         });
         for (isa, k) in backends() {
             let mut out = vec![T::default(); rows];
-            set.dotgrad(format!("dotgrad {isa}"), move || {
+            set.dotgrad(isa, move || {
                 black_box(
                     k.gemv(
                         mat(black_box(x), rows, cols),
@@ -263,7 +263,7 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
         });
         for (isa, k) in backends() {
             let mut out = vec![T::default(); cols];
-            set.dotgrad(format!("dotgrad {isa}"), move || {
+            set.dotgrad(isa, move || {
                 black_box(
                     k.gemv_t(
                         mat(black_box(x), rows, cols),
@@ -386,7 +386,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
         });
         for (isa, k) in backends() {
             let mut g = vec![T::default(); cols];
-            set.dotgrad(format!("dotgrad {isa}"), move || {
+            set.dotgrad(isa, move || {
                 black_box(
                     k.linear_gradient(
                         mat(black_box(x), rows, cols),

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::harness::Stats;
+use crate::harness::{Paired, Stats};
 
 /// Who produced a measurement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +46,23 @@ pub struct Row {
     pub kind: Kind,
     /// Time per call, ns.
     pub stats: Stats,
+    /// Against dotgrad's fastest backend, round by round in the same process.
+    pub vs_dotgrad: Option<Paired>,
+    /// time(read floor) / time, round by round (`None` where the floor ran in another process).
+    pub vs_floor: Option<f64>,
 }
 
 impl Row {
     /// The tab-separated line a child prints for the parent.
     pub fn to_line(&self) -> String {
         let s = &self.stats;
+        let p = self.vs_dotgrad.unwrap_or(Paired {
+            ratio: f64::NAN,
+            wins: 0,
+            rounds: 0,
+        });
         format!(
-            "ROW\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "ROW\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             self.case,
             self.size,
             self.elems,
@@ -62,14 +71,18 @@ impl Row {
             s.median,
             s.min,
             s.max,
-            s.samples
+            s.samples,
+            p.ratio,
+            p.wins,
+            p.rounds,
+            self.vs_floor.unwrap_or(f64::NAN),
         )
     }
 
     /// Parses [`Row::to_line`]'s output.
     pub fn from_line(line: &str) -> Option<Row> {
         let f: Vec<&str> = line.split('\t').collect();
-        if f.len() != 10 || f[0] != "ROW" {
+        if f.len() != 14 || f[0] != "ROW" {
             return None;
         }
         Some(Row {
@@ -84,6 +97,13 @@ impl Row {
                 max: f[8].parse().ok()?,
                 samples: f[9].parse().ok()?,
             },
+            vs_dotgrad: Some(Paired {
+                ratio: f[10].parse().ok()?,
+                wins: f[11].parse().ok()?,
+                rounds: f[12].parse().ok()?,
+            })
+            .filter(|p| p.rounds > 0),
+            vs_floor: Some(f[13].parse().ok()?).filter(|v: &f64| !v.is_nan()),
         })
     }
 }
@@ -187,9 +207,10 @@ impl Report {
         let _ = writeln!(
             md,
             "Each cell is the median throughput; **bold** marks the fastest \
-             implementation of the row (the read floor excluded). `vs dotgrad` \
-             is time(fastest peer) / time(dotgrad's fastest backend): above 1 \
-             means dotgrad is faster.\n"
+             implementation of the row (the read floor excluded). `best peer / \
+             dotgrad` is time(best peer) / time(dotgrad's fastest backend), \
+             compared round by round (see Details): above 1 means dotgrad is \
+             faster than every peer.\n"
         );
         for case in &cases {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| &r.case == case).collect();
@@ -203,7 +224,7 @@ impl Report {
             for i in &imps {
                 let _ = write!(md, " {i} |");
             }
-            let _ = writeln!(md, " vs dotgrad |");
+            let _ = writeln!(md, " best peer / dotgrad |");
             let _ = writeln!(md, "|---|{}---|", "---:|".repeat(imps.len()));
             for size in &sizes {
                 let cell = self.cell_rows(case, size);
@@ -228,16 +249,17 @@ impl Report {
                         }
                     }
                 }
-                let best = best_dotgrad(&cell);
                 let peer = cell
                     .iter()
                     .filter(|r| r.kind == Kind::Peer)
-                    .min_by(|a, b| a.stats.median.total_cmp(&b.stats.median));
-                match (best, peer) {
-                    (Some(d), Some(p)) => {
-                        let _ = writeln!(md, " {:.2} |", p.stats.median / d.stats.median);
+                    .filter_map(|r| r.vs_dotgrad)
+                    .map(|p| p.ratio)
+                    .min_by(f64::total_cmp);
+                match peer {
+                    Some(q) => {
+                        let _ = writeln!(md, " {q:.2} |");
                     }
-                    _ => {
+                    None => {
                         let _ = writeln!(md, " – |");
                     }
                 }
@@ -263,24 +285,29 @@ impl Report {
                 let Some(d) = best_dotgrad(&cell) else {
                     continue;
                 };
-                for p in cell
-                    .iter()
-                    .filter(|r| r.kind == Kind::Peer && r.stats.median < d.stats.median)
-                {
+                for p in &cell {
+                    let Some(q) = p
+                        .vs_dotgrad
+                        .filter(|q| p.kind == Kind::Peer && q.ratio < 1.0)
+                    else {
+                        continue;
+                    };
                     any = true;
-                    let clear = if p.stats.max < d.stats.min {
-                        "clear: ranges do not overlap"
+                    let how = if q.wins * 10 >= q.rounds * 9 {
+                        "consistent"
                     } else {
-                        "ranges overlap"
+                        "mixed: may be noise"
                     };
                     let _ = writeln!(
                         md,
-                        "- {case} {size}: {} {} vs dotgrad {} {} ({:.2}x; {clear})",
+                        "- {case} {size}: {} is {:.2}x as fast as dotgrad {} (faster in {} of {} rounds, {how}; medians {} vs {})",
                         p.imp,
-                        fmt_time(p.stats.median),
+                        1.0 / q.ratio,
                         d.imp.trim_start_matches("dotgrad "),
+                        q.wins,
+                        q.rounds,
+                        fmt_time(p.stats.median),
                         fmt_time(d.stats.median),
-                        d.stats.median / p.stats.median,
                     );
                 }
             }
@@ -294,18 +321,23 @@ impl Report {
         let _ = writeln!(
             md,
             "Time per call: median over samples, and the fastest and slowest \
-             sample. `/dotgrad` is time / time(dotgrad's fastest backend) \
-             (above 1: slower than dotgrad). `floor` is time(read floor) / \
-             time: the fraction of the fastest possible read of the same bytes \
-             (axpy also writes `y`, so it stays below 1 out of cache).\n"
+             sample. Samples are taken round-robin, so each round measures every \
+             implementation of a case within a few milliseconds. `/dotgrad` is \
+             the median over rounds of time / time(dotgrad's fastest backend in \
+             the same round) (above 1: slower than dotgrad), with the number of \
+             rounds in which it was faster; the forced-core OpenBLAS column is \
+             compared with dotgrad's best backend measured again in its own \
+             process. `floor` is time(read floor) / time, also round by round: \
+             the fraction of the fastest possible read of the same bytes (axpy \
+             also writes `y`, so it stays below 100% out of cache).\n"
         );
         for case in &cases {
             let _ = writeln!(md, "### {case}\n");
             let _ = writeln!(
                 md,
-                "| size | implementation | median | min–max | elem/ns | /dotgrad | floor |"
+                "| size | implementation | median | min–max | elem/ns | /dotgrad | faster in | floor |"
             );
-            let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|");
+            let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
             let sizes = ordered(
                 self.rows
                     .iter()
@@ -315,20 +347,29 @@ impl Report {
             for size in &sizes {
                 let mut cell = self.cell_rows(case, size);
                 cell.sort_by_key(|r| r.kind == Kind::Floor);
-                let best = best_dotgrad(&cell);
                 let floor = cell.iter().find(|r| r.kind == Kind::Floor);
                 for r in &cell {
-                    let vs = match best {
-                        Some(d) => format!("{:.2}", r.stats.median / d.stats.median),
-                        None => String::from("–"),
+                    let (vs, wins) = match r.vs_dotgrad {
+                        // The reference itself: ratio 1 in every round.
+                        Some(q) if r.kind == Kind::Dotgrad && q.ratio == 1.0 && q.wins == 0 => {
+                            (String::from("1.00"), String::from("–"))
+                        }
+                        Some(q) => (
+                            format!("{:.2}", q.ratio),
+                            format!("{}/{}", q.wins, q.rounds),
+                        ),
+                        None => (String::from("–"), String::from("–")),
                     };
-                    let fl = match floor {
-                        Some(f) => format!("{:.0}%", 100.0 * f.stats.median / r.stats.median),
-                        None => String::from("–"),
+                    let fl = match (r.vs_floor, floor) {
+                        (Some(f), _) => format!("{:.0}%", 100.0 * f),
+                        (None, Some(f)) => {
+                            format!("{:.0}%", 100.0 * f.stats.median / r.stats.median)
+                        }
+                        (None, None) => String::from("–"),
                     };
                     let _ = writeln!(
                         md,
-                        "| {size} | {} | {} | {} | {} | {vs} | {fl} |",
+                        "| {size} | {} | {} | {} | {} | {vs} | {wins} | {fl} |",
                         r.imp,
                         fmt_time(r.stats.median),
                         range(r.stats.min, r.stats.max),

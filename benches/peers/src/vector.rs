@@ -59,7 +59,7 @@ pub fn dot<T: Elem>(ctx: &mut Ctx) {
             black_box(naive_dot(black_box(a), black_box(b)));
         });
         for (isa, k) in backends() {
-            set.dotgrad(format!("dotgrad {isa}"), move || {
+            set.dotgrad(isa, move || {
                 black_box(k.dot(black_box(a), black_box(b)).ok());
             });
         }
@@ -112,7 +112,7 @@ pub fn axpy<T: Elem>(ctx: &mut Ctx) {
         });
         for (isa, k) in backends() {
             let mut y = y0.clone();
-            set.dotgrad(format!("dotgrad {isa}"), move || {
+            set.dotgrad(isa, move || {
                 black_box(
                     k.axpy(black_box(alpha), black_box(x), black_box(&mut y[..]))
                         .ok(),
