@@ -28,6 +28,8 @@ pub struct Ctx {
     pub blas_label: String,
     /// Only cases whose `"{case} {size}"` contains this.
     pub filter: Option<String>,
+    /// Only implementations whose name contains one of these (comma-separated).
+    pub imp: Option<String>,
     /// The results so far.
     pub rows: Vec<Row>,
 }
@@ -91,7 +93,18 @@ impl Ctx {
     /// Measures a set and records its rows.
     pub fn measure(&mut self, case: &str, size: &str, elems: usize, set: Set<'_>) {
         let t = Instant::now();
-        let (kinds, mut entries): (Vec<Kind>, Vec<Entry<'_>>) = set.entries.into_iter().unzip();
+        let (kinds, mut entries): (Vec<Kind>, Vec<Entry<'_>>) = set
+            .entries
+            .into_iter()
+            .filter(|(_, e)| {
+                self.imp
+                    .as_ref()
+                    .is_none_or(|i| i.split(',').any(|i| e.name.contains(i)))
+            })
+            .unzip();
+        if entries.is_empty() {
+            return;
+        }
         let samples = harness::measure(&mut entries, &self.settings);
         let stats: Vec<_> = samples.iter().map(|s| harness::stats(s)).collect();
         let index = |kind: Kind| {

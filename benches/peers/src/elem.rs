@@ -84,17 +84,72 @@ macro_rules! elem {
 elem!(f32);
 elem!(f64);
 
-/// Deterministic inputs in `[-1, 1)` (a 64-bit LCG; `seed` picks the stream).
-pub fn data<T: Elem>(n: usize, seed: u64) -> Vec<T> {
+/// Every buffer starts on a 64-byte boundary (a cache line, an AVX-512
+/// register): the allocator's alignment (16 bytes for large blocks) would
+/// otherwise differ from buffer to buffer, and a 32-byte access that splits
+/// two cache lines costs more, so two implementations given differently
+/// aligned buffers would not be compared fairly.
+pub const ALIGN: usize = 64;
+
+/// A slice of `T` starting on an [`ALIGN`]-byte boundary.
+pub struct Buf<T> {
+    v: Vec<T>,
+    off: usize,
+    len: usize,
+}
+
+impl<T: Elem> Buf<T> {
+    /// Copies `src` into a new aligned buffer.
+    pub fn from(src: &[T]) -> Buf<T> {
+        let pad = ALIGN / size_of::<T>();
+        let mut v = vec![T::default(); src.len() + pad];
+        let off = v.as_ptr().align_offset(ALIGN).min(pad);
+        v[off..off + src.len()].copy_from_slice(src);
+        Buf {
+            v,
+            off,
+            len: src.len(),
+        }
+    }
+}
+
+impl<T: Elem> Clone for Buf<T> {
+    fn clone(&self) -> Buf<T> {
+        Buf::from(self)
+    }
+}
+
+impl<T> std::ops::Deref for Buf<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.v[self.off..self.off + self.len]
+    }
+}
+
+impl<T> std::ops::DerefMut for Buf<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.v[self.off..self.off + self.len]
+    }
+}
+
+/// `n` zeros, aligned.
+#[cfg(feature = "train")]
+pub fn zeros<T: Elem>(n: usize) -> Buf<T> {
+    Buf::from(&vec![T::default(); n])
+}
+
+/// Deterministic inputs in `[-1, 1)` (a 64-bit LCG; `seed` picks the stream), aligned.
+pub fn data<T: Elem>(n: usize, seed: u64) -> Buf<T> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
+    let v: Vec<T> = (0..n)
         .map(|_| {
             s = s
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             T::of(((s >> 11) as f64) * (2.0 / (1u64 << 53) as f64) - 1.0)
         })
-        .collect()
+        .collect();
+    Buf::from(&v)
 }
 
 /// The naive loop: `sum += a[j] * b[j]` in order (no FMA, one accumulator).
@@ -106,5 +161,25 @@ pub fn naive_dot<T: Elem>(a: &[T], b: &[T]) -> T {
 pub fn naive_axpy<T: Elem>(alpha: T, x: &[T], y: &mut [T]) {
     for (yj, &xj) in y.iter_mut().zip(x) {
         *yj = alpha * xj + *yj;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_aligned_and_hold_the_data() {
+        for n in [0usize, 1, 15, 16, 17, 1000, 1 << 16] {
+            let a: Buf<f32> = data(n, 1);
+            let b: Buf<f64> = data(n, 1);
+            assert_eq!(a.as_ptr() as usize % ALIGN, 0);
+            assert_eq!(b.as_ptr() as usize % ALIGN, 0);
+            assert_eq!((a.len(), b.len()), (n, n));
+            assert!(a.iter().all(|v| (-1.0..1.0).contains(v)));
+            let c = b.clone();
+            assert_eq!(c.as_ptr() as usize % ALIGN, 0);
+            assert_eq!(&c[..], &b[..]);
+        }
     }
 }

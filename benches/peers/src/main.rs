@@ -46,6 +46,7 @@ struct Args {
     smoke: bool,
     out: PathBuf,
     filter: Option<String>,
+    imp: Option<String>,
     coretype: Option<String>,
     no_forced: bool,
 }
@@ -55,6 +56,7 @@ const USAGE: &str =
   --smoke          one small size per case, short timings (CI)
   --out FILE       also write the report here (default benches/peers/RESULTS.md)
   --filter TEXT    only cases whose \"case size\" contains TEXT (e.g. \"dot f32\", \"4096x256\")
+  --imp A,B        only implementations whose name contains A or B (e.g. \"avx2,OpenBLAS\"; for profiling)
   --coretype NAME  the OpenBLAS core to force for the second column (default: SkylakeX with
                    AVX-512, Haswell with AVX2)
   --no-forced      skip the forced-core OpenBLAS run";
@@ -64,6 +66,7 @@ fn parse_args() -> Args {
         smoke: false,
         out: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md")),
         filter: None,
+        imp: None,
         coretype: None,
         no_forced: false,
     };
@@ -79,6 +82,7 @@ fn parse_args() -> Args {
             "--smoke" => a.smoke = true,
             "--out" => a.out = PathBuf::from(value("--out")),
             "--filter" => a.filter = Some(value("--filter")),
+            "--imp" => a.imp = Some(value("--imp")),
             "--coretype" => a.coretype = Some(value("--coretype")),
             "--no-forced" => a.no_forced = true,
             "-h" | "--help" => {
@@ -152,6 +156,7 @@ fn main() {
             if forced { "forced" } else { "detected" }
         ),
         filter: args.filter.clone(),
+        imp: args.imp.clone(),
         rows: Vec::new(),
     };
 

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use dotgrad::{Isa, Kernels, Matrix};
 
 use crate::bench::{Ctx, check_close};
-use crate::elem::{Elem, data, naive_axpy, naive_dot};
+use crate::elem::{Buf, Elem, data, naive_axpy, naive_dot, zeros};
 use crate::floor;
 
 /// The shapes (`rows x cols`); `--smoke`: the smallest.
@@ -31,11 +31,11 @@ fn mat<T: Elem>(x: &[T], rows: usize, cols: usize) -> Matrix<'_, T> {
 
 /// The inputs of one shape.
 struct Inputs<T> {
-    x: Vec<T>,
+    x: Buf<T>,
     /// `cols` long: the weights.
-    w: Vec<T>,
+    w: Buf<T>,
     /// `rows` long: the targets, or gemv_t's `v`.
-    y: Vec<T>,
+    y: Buf<T>,
     b: T,
 }
 
@@ -173,11 +173,11 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
         let inp = inputs::<T>(rows, cols);
         let (x, w, b) = (&inp.x[..], &inp.w[..], inp.b);
 
-        let mut want = vec![T::default(); rows];
+        let mut want = zeros(rows);
         Kernels::best()
             .gemv(mat(x, rows, cols), w, b, &mut want)
             .expect("shapes");
-        let mut got = vec![T::default(); rows];
+        let mut got = zeros(rows);
         blas_gemv(x, rows, cols, w, b, &mut got);
         check_sum("openblas gemv", &got, &want, cols);
         faer_gemv(x, rows, cols, w, b, &mut got);
@@ -186,12 +186,12 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
         check_sum("naive gemv", &got, &want, cols);
 
         let mut set = ctx.set();
-        let mut out = vec![T::default(); rows];
+        let mut out = zeros(rows);
         set.peer("naive loop", move || {
             naive_gemv(black_box(x), cols, black_box(w), b, black_box(&mut out[..]))
         });
         for (isa, k) in backends() {
-            let mut out = vec![T::default(); rows];
+            let mut out = zeros(rows);
             set.dotgrad(isa, move || {
                 black_box(
                     k.gemv(
@@ -204,7 +204,7 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
                 );
             });
         }
-        let mut out = vec![T::default(); rows];
+        let mut out = zeros(rows);
         set.peer("faer", move || {
             faer_gemv(
                 black_box(x),
@@ -215,7 +215,7 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut out[..]),
             )
         });
-        let mut out = vec![T::default(); rows];
+        let mut out = zeros(rows);
         set.blas(move || {
             blas_gemv(
                 black_box(x),
@@ -244,11 +244,11 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
         let inp = inputs::<T>(rows, cols);
         let (x, v) = (&inp.x[..], &inp.y[..]);
 
-        let mut want = vec![T::default(); cols];
+        let mut want = zeros(cols);
         Kernels::best()
             .gemv_t(mat(x, rows, cols), v, &mut want)
             .expect("shapes");
-        let mut got = vec![T::default(); cols];
+        let mut got = zeros(cols);
         T::gemv(true, rows, cols, T::of(1.0), x, v, T::of(0.0), &mut got);
         check_sum("openblas gemv_t", &got, &want, rows);
         T::faer_gemv_t(x, rows, cols, v, &mut got);
@@ -257,12 +257,12 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
         check_sum("naive gemv_t", &got, &want, rows);
 
         let mut set = ctx.set();
-        let mut out = vec![T::default(); cols];
+        let mut out = zeros(cols);
         set.peer("naive loop", move || {
             naive_gemv_t(black_box(x), cols, black_box(v), black_box(&mut out[..]))
         });
         for (isa, k) in backends() {
-            let mut out = vec![T::default(); cols];
+            let mut out = zeros(cols);
             set.dotgrad(isa, move || {
                 black_box(
                     k.gemv_t(
@@ -274,7 +274,7 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
                 );
             });
         }
-        let mut out = vec![T::default(); cols];
+        let mut out = zeros(cols);
         set.peer("faer", move || {
             T::faer_gemv_t(
                 black_box(x),
@@ -284,7 +284,7 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut out[..]),
             )
         });
-        let mut out = vec![T::default(); cols];
+        let mut out = zeros(cols);
         set.blas(move || {
             T::gemv(
                 true,
@@ -327,12 +327,12 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
         // Residuals are O(sqrt(cols)); the gradient averages rows.
         let scale = (cols as f64).sqrt() + 1.0;
 
-        let mut want = vec![T::default(); cols];
+        let mut want = zeros(cols);
         let wg = Kernels::best()
             .linear_gradient(mat(x, rows, cols), y, w, b, &mut want)
             .expect("shapes");
-        let mut e = vec![T::default(); rows];
-        let mut got = vec![T::default(); cols];
+        let mut e = zeros(rows);
+        let mut got = zeros(cols);
         let peers: [(
             &str,
             fn(&[T], usize, usize, &[T], &[T], T, &mut [T], &mut [T]) -> Grad<T>,
@@ -372,7 +372,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
         }
 
         let mut set = ctx.set();
-        let (mut e, mut g) = (vec![T::default(); rows], vec![T::default(); cols]);
+        let (mut e, mut g) = (zeros(rows), zeros(cols));
         set.peer("naive loop", move || {
             black_box(naive_gradient(
                 black_box(x),
@@ -385,7 +385,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
             ));
         });
         for (isa, k) in backends() {
-            let mut g = vec![T::default(); cols];
+            let mut g = zeros(cols);
             set.dotgrad(isa, move || {
                 black_box(
                     k.linear_gradient(
@@ -399,7 +399,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
                 );
             });
         }
-        let (mut e, mut g) = (vec![T::default(); rows], vec![T::default(); cols]);
+        let (mut e, mut g) = (zeros(rows), zeros(cols));
         set.peer("faer", move || {
             black_box(faer_gradient(
                 black_box(x),
@@ -412,7 +412,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut g[..]),
             ));
         });
-        let (mut e, mut g) = (vec![T::default(); rows], vec![T::default(); cols]);
+        let (mut e, mut g) = (zeros(rows), zeros(cols));
         set.blas(move || {
             black_box(blas_gradient(
                 black_box(x),

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use dotgrad::{Isa, Kernels};
 
 use crate::bench::{Ctx, check_close};
-use crate::elem::{Elem, data, naive_axpy, naive_dot};
+use crate::elem::{Buf, Elem, data, naive_axpy, naive_dot};
 use crate::floor;
 use crate::openblas::Blas;
 use crate::report::size_label;
@@ -37,8 +37,8 @@ pub fn dot<T: Elem>(ctx: &mut Ctx) {
         if !ctx.wants(&case, &size) {
             continue;
         }
-        let a: Vec<T> = data(n, 1);
-        let b: Vec<T> = data(n, 2);
+        let a: Buf<T> = data(n, 1);
+        let b: Buf<T> = data(n, 2);
         let (a, b) = (&a[..], &b[..]);
 
         // Every implementation computes the same sum (up to rounding).
@@ -89,8 +89,8 @@ pub fn axpy<T: Elem>(ctx: &mut Ctx) {
         if !ctx.wants(&case, &size) {
             continue;
         }
-        let x: Vec<T> = data(n, 3);
-        let y0: Vec<T> = data(n, 4);
+        let x: Buf<T> = data(n, 3);
+        let y0: Buf<T> = data(n, 4);
         let x = &x[..];
 
         // Same result (bit-exact for dotgrad, whose axpy is one FMA; peers may round twice).
