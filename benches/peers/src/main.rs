@@ -49,6 +49,7 @@ struct Args {
     imp: Option<String>,
     coretype: Option<String>,
     no_forced: bool,
+    offset: usize,
 }
 
 const USAGE: &str =
@@ -59,7 +60,9 @@ const USAGE: &str =
   --imp A,B        only implementations whose name contains A or B (e.g. \"avx2,OpenBLAS\"; for profiling)
   --coretype NAME  the OpenBLAS core to force for the second column (default: SkylakeX with
                    AVX-512, Haswell with AVX2)
-  --no-forced      skip the forced-core OpenBLAS run";
+  --no-forced      skip the forced-core OpenBLAS run
+  --offset BYTES   start every buffer BYTES (a multiple of 8) past a 64-byte boundary
+                   (default 0; 16 is what malloc gives large blocks)";
 
 fn parse_args() -> Args {
     let mut a = Args {
@@ -69,6 +72,7 @@ fn parse_args() -> Args {
         imp: None,
         coretype: None,
         no_forced: false,
+        offset: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -85,6 +89,16 @@ fn parse_args() -> Args {
             "--imp" => a.imp = Some(value("--imp")),
             "--coretype" => a.coretype = Some(value("--coretype")),
             "--no-forced" => a.no_forced = true,
+            "--offset" => {
+                let v = value("--offset");
+                match v.parse::<usize>() {
+                    Ok(b) if b < elem::ALIGN && b % 8 == 0 => a.offset = b,
+                    _ => {
+                        eprintln!("--offset takes 0, 8, 16, ..., 56 (bytes), not {v:?}\n{USAGE}");
+                        std::process::exit(2)
+                    }
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0)
@@ -290,6 +304,10 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
         ),
         String::from(
             "- timing: inputs warm in cache when they fit; implementations of a case sampled round-robin; each sample repeats the call for >= 2 ms (smoke: 0.2 ms)",
+        ),
+        format!(
+            "- buffers: every input and output starts {} bytes past a 64-byte boundary, the same for every implementation (`--offset`)",
+            args.offset
         ),
     ]
 }
