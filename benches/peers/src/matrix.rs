@@ -82,6 +82,9 @@ fn faer_gemv<T: Elem>(x: &[T], rows: usize, cols: usize, w: &[T], b: T, out: &mu
 /// `(grad_b, loss)`; `e` is scratch of `rows`.
 type Grad<T> = (T, T);
 
+/// A peer's gradient: `(x, rows, cols, y, w, b, e, grad_w)`.
+type GradFn<T> = fn(&[T], usize, usize, &[T], &[T], T, &mut [T], &mut [T]) -> Grad<T>;
+
 fn naive_gradient<T: Elem>(
     x: &[T],
     cols: usize,
@@ -333,10 +336,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
             .expect("shapes");
         let mut e = zeros(rows);
         let mut got = zeros(cols);
-        let peers: [(
-            &str,
-            fn(&[T], usize, usize, &[T], &[T], T, &mut [T], &mut [T]) -> Grad<T>,
-        ); 3] = [
+        let peers: [(&str, GradFn<T>); 3] = [
             ("openblas", blas_gradient),
             ("faer", faer_gradient),
             ("naive", |x, _rows, cols, y, w, b, e, g| {
@@ -346,7 +346,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
         let eps = if T::TYPE == "f32" { 1e-4 } else { 1e-12 };
         for (name, f) in peers {
             let (gb, loss) = f(x, rows, cols, y, w, b, &mut e, &mut got);
-            for (j, (g, wv)) in got.iter().zip(&want).enumerate() {
+            for (j, (g, wv)) in got.iter().zip(want.iter()).enumerate() {
                 check_close(
                     &format!("{name} grad_w[{j}]"),
                     g.wide(),
