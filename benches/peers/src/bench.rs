@@ -26,7 +26,7 @@ pub struct Ctx {
     pub mode: Mode,
     /// The OpenBLAS column's label.
     pub blas_label: String,
-    /// Only cases whose `"{case} {size}"` contains this.
+    /// Only cases whose `"{case} {size}"` contains one of these (comma-separated).
     pub filter: Option<String>,
     /// Only implementations whose name contains one of these (comma-separated).
     pub imp: Option<String>,
@@ -78,7 +78,7 @@ impl Ctx {
     pub fn wants(&self, case: &str, size: &str) -> bool {
         self.filter
             .as_ref()
-            .is_none_or(|f| format!("{case} {size}").contains(f.as_str()))
+            .is_none_or(|f| f.split(',').any(|f| format!("{case} {size}").contains(f)))
     }
 
     /// An empty set for this process's mode.

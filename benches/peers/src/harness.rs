@@ -11,7 +11,8 @@ pub struct Settings {
     pub warmup: Duration,
     /// A sample repeats the call until it lasts at least this long.
     pub sample: Duration,
-    /// Measurement time per implementation (reached after `min_samples`).
+    /// Measurement time per implementation, on average over a case (more
+    /// when `min_samples` rounds take longer).
     pub target: Duration,
     /// At least this many samples per implementation.
     pub min_samples: usize,
@@ -128,21 +129,19 @@ pub fn measure(entries: &mut [Entry<'_>], s: &Settings) -> Vec<Vec<f64>> {
         .map(|e| calibrate(&mut e.run, s))
         .collect();
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); entries.len()];
-    let mut spent = vec![Duration::ZERO; entries.len()];
-    // Round-robin; an entry leaves once it has its samples and its time.
-    for _ in 0..s.max_samples {
-        let mut active = false;
-        for (i, e) in entries.iter_mut().enumerate() {
-            if samples[i].len() >= s.min_samples && spent[i] >= s.target {
-                continue;
-            }
-            active = true;
-            let d = time(&mut e.run, iters[i]);
-            spent[i] += d;
-            samples[i].push(d.as_secs_f64() * 1e9 / iters[i] as f64);
-        }
-        if !active {
+    // Round-robin: every entry takes one sample per round, so sample `r` of
+    // any two entries can be compared. Stop when every entry has its minimum
+    // and the case has had its time (`target` per entry, on average).
+    let budget = s.target * u32::try_from(entries.len()).unwrap_or(u32::MAX);
+    let mut total = Duration::ZERO;
+    for round in 0..s.max_samples {
+        if round >= s.min_samples && total >= budget {
             break;
+        }
+        for (i, e) in entries.iter_mut().enumerate() {
+            let d = time(&mut e.run, iters[i]);
+            total += d;
+            samples[i].push(d.as_secs_f64() * 1e9 / iters[i] as f64);
         }
     }
     samples

@@ -56,7 +56,7 @@ const USAGE: &str =
     "usage: dotgrad-peers [--smoke] [--out FILE] [--filter TEXT] [--coretype NAME] [--no-forced]
   --smoke          one small size per case, short timings (CI)
   --out FILE       also write the report here (default benches/peers/RESULTS.md)
-  --filter TEXT    only cases whose \"case size\" contains TEXT (e.g. \"dot f32\", \"4096x256\")
+  --filter A,B     only cases whose \"case size\" contains A or B (e.g. \"dot f32\", \"gemv,grad\")
   --imp A,B        only implementations whose name contains A or B (e.g. \"avx2,OpenBLAS\"; for profiling)
   --coretype NAME  the OpenBLAS core to force for the second column (default: SkylakeX with
                    AVX-512, Haswell with AVX2)
