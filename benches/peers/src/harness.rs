@@ -25,8 +25,8 @@ impl Settings {
     pub const FULL: Settings = Settings {
         warmup: Duration::from_millis(30),
         sample: Duration::from_micros(2000),
-        target: Duration::from_millis(250),
-        min_samples: 15,
+        target: Duration::from_millis(400),
+        min_samples: 21,
         max_samples: 400,
     };
     /// `--smoke`: enough to see that everything runs.
