@@ -187,6 +187,18 @@ pub struct Paired {
     pub rounds: usize,
 }
 
+impl Paired {
+    /// The sign test's z score for "`a` wins more rounds than a coin flip
+    /// would": `(wins - rounds/2) / sqrt(rounds/4)`.
+    pub fn sign_z(&self) -> f64 {
+        if self.rounds == 0 {
+            return 0.0;
+        }
+        let n = self.rounds as f64;
+        (self.wins as f64 - n / 2.0) / (n / 4.0).sqrt()
+    }
+}
+
 /// Compares two entries' samples round by round: noise that slows one round
 /// (another process, a frequency change) slows both sides of that round.
 pub fn paired(a: &[f64], b: &[f64]) -> Paired {
