@@ -50,6 +50,7 @@ struct Args {
     coretype: Option<String>,
     no_forced: bool,
     offset: usize,
+    blocks: bool,
 }
 
 const USAGE: &str =
@@ -61,6 +62,7 @@ const USAGE: &str =
   --coretype NAME  the OpenBLAS core to force for the second column (default: SkylakeX with
                    AVX-512, Haswell with AVX2)
   --no-forced      skip the forced-core OpenBLAS run
+  --blocks         only the diagnosis of dot's block tree: one call vs one call per 16 KiB block
   --offset BYTES   start every buffer BYTES (a multiple of 8) past a 64-byte boundary
                    (default 0; 16 is what malloc gives large blocks)";
 
@@ -73,6 +75,7 @@ fn parse_args() -> Args {
         coretype: None,
         no_forced: false,
         offset: 0,
+        blocks: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -89,6 +92,7 @@ fn parse_args() -> Args {
             "--imp" => a.imp = Some(value("--imp")),
             "--coretype" => a.coretype = Some(value("--coretype")),
             "--no-forced" => a.no_forced = true,
+            "--blocks" => a.blocks = true,
             "--offset" => {
                 let v = value("--offset");
                 match v.parse::<usize>() {
@@ -129,7 +133,12 @@ fn myself(role: &str, coretype: Option<&str>) -> Command {
     cmd
 }
 
-fn run_cases(ctx: &mut Ctx) {
+fn run_cases(ctx: &mut Ctx, blocks: bool) {
+    if blocks {
+        vector::dot_blocks::<f32>(ctx);
+        vector::dot_blocks::<f64>(ctx);
+        return;
+    }
     vector::dot::<f32>(ctx);
     vector::dot::<f64>(ctx);
     vector::axpy::<f32>(ctx);
@@ -177,7 +186,7 @@ fn main() {
     if forced {
         // Child: print rows for the parent, nothing else on stdout.
         println!("CORE\t{core}");
-        run_cases(&mut ctx);
+        run_cases(&mut ctx, args.blocks);
         for r in &ctx.rows {
             println!("{}", r.to_line());
         }
@@ -186,7 +195,7 @@ fn main() {
 
     let start = Instant::now();
     eprintln!("dotgrad peers: OpenBLAS core {core} (detected)");
-    run_cases(&mut ctx);
+    run_cases(&mut ctx, args.blocks);
 
     // OpenBLAS once more with its best core for this CPU forced.
     let want = args

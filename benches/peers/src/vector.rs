@@ -145,3 +145,41 @@ pub fn check_vec<T: Elem>(what: &str, got: &[T], want: &[T]) {
         );
     }
 }
+
+/// `--blocks`: the multi-block dot, once as one call and once as one call per
+/// 16 KiB block over the same buffers (the same blocks without the block
+/// tree), for dotgrad's best backend and OpenBLAS. Not part of the default
+/// run; it isolates what the tree's per-block glue costs.
+pub fn dot_blocks<T: Elem>(ctx: &mut Ctx) {
+    let case = format!("dot {} blocks", T::TYPE);
+    let e = 16384 / size_of::<T>();
+    let isa = Isa::detected();
+    let Ok(k) = Kernels::new(isa) else { return };
+    for n in sizes(ctx.smoke).into_iter().filter(|&n| n > e) {
+        let size = size_label(n);
+        if !ctx.wants(&case, &size) {
+            continue;
+        }
+        let a: Buf<T> = data(n, 1);
+        let b: Buf<T> = data(n, 2);
+        let (a, b) = (&a[..], &b[..]);
+        let mut set = ctx.set();
+        set.dotgrad(isa, move || {
+            black_box(k.dot(black_box(a), black_box(b)).ok());
+        });
+        set.peer(format!("dotgrad {isa}, one call per block"), move || {
+            for (x, y) in a.chunks(e).zip(b.chunks(e)) {
+                black_box(k.dot(black_box(x), black_box(y)).ok());
+            }
+        });
+        set.blas(move || {
+            black_box(<T as Blas>::dot(black_box(a), black_box(b)));
+        });
+        set.peer("OpenBLAS, one call per block", move || {
+            for (x, y) in a.chunks(e).zip(b.chunks(e)) {
+                black_box(<T as Blas>::dot(black_box(x), black_box(y)));
+            }
+        });
+        ctx.measure(&case, &size, n, set);
+    }
+}
