@@ -56,7 +56,8 @@ struct Args {
 const USAGE: &str =
     "usage: dotgrad-peers [--smoke] [--out FILE] [--filter TEXT] [--coretype NAME] [--no-forced]
   --smoke          one small size per case, short timings (CI)
-  --out FILE       also write the report here (default benches/peers/RESULTS.md)
+  --out FILE       also write the report here (default benches/peers/RESULTS.md;
+                   with --smoke benches/peers/target/RESULTS-smoke.md)
   --filter A,B     only cases whose \"case size\" contains A or B (e.g. \"dot f32\", \"gemv,grad\")
   --imp A,B        only implementations whose name contains A or B (e.g. \"avx2,OpenBLAS\"; for profiling)
   --coretype NAME  the OpenBLAS core to force for the second column (default: SkylakeX with
@@ -67,9 +68,10 @@ const USAGE: &str =
                    (default 0; 16 is what malloc gives large blocks)";
 
 fn parse_args() -> Args {
+    let mut out = None;
     let mut a = Args {
         smoke: false,
-        out: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md")),
+        out: PathBuf::new(),
         filter: None,
         imp: None,
         coretype: None,
@@ -87,7 +89,7 @@ fn parse_args() -> Args {
         };
         match arg.as_str() {
             "--smoke" => a.smoke = true,
-            "--out" => a.out = PathBuf::from(value("--out")),
+            "--out" => out = Some(PathBuf::from(value("--out"))),
             "--filter" => a.filter = Some(value("--filter")),
             "--imp" => a.imp = Some(value("--imp")),
             "--coretype" => a.coretype = Some(value("--coretype")),
@@ -113,6 +115,14 @@ fn parse_args() -> Args {
             }
         }
     }
+    // A smoke run (CI) must not overwrite the committed results.
+    let default = if a.smoke {
+        "/target/RESULTS-smoke.md"
+    } else {
+        "/RESULTS.md"
+    };
+    a.out =
+        out.unwrap_or_else(|| PathBuf::from(format!("{}{default}", env!("CARGO_MANIFEST_DIR"))));
     a
 }
 
