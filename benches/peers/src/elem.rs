@@ -84,12 +84,15 @@ macro_rules! elem {
 elem!(f32);
 elem!(f64);
 
-/// Every buffer starts on a 64-byte boundary (a cache line, an AVX-512
-/// register): the allocator's alignment (16 bytes for large blocks) would
-/// otherwise differ from buffer to buffer, and a 32-byte access that splits
-/// two cache lines costs more, so two implementations given differently
-/// aligned buffers would not be compared fairly.
-pub const ALIGN: usize = 64;
+/// Every buffer starts on a page boundary (plus `--offset`). Left to the
+/// allocator, buffers differ in their alignment (a 32-byte access that splits
+/// two cache lines costs more) and in their address modulo 4 KiB (a load
+/// whose address matches an older store's in the low 12 bits can be held up
+/// behind it: "4K aliasing"), so two implementations given different copies
+/// would not be compared fairly. On page boundaries every input and output
+/// has the same offset modulo 4 KiB as every other, as large `malloc` blocks
+/// (fresh pages, plus a 16-byte header) do in real programs.
+pub const ALIGN: usize = 4096;
 
 /// Bytes past the [`ALIGN`] boundary where every buffer starts (`--offset`;
 /// 0 by default). 16 imitates what `malloc` returns for large blocks.

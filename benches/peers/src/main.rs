@@ -64,7 +64,7 @@ const USAGE: &str =
                    AVX-512, Haswell with AVX2)
   --no-forced      skip the forced-core OpenBLAS run
   --blocks         only the diagnosis of dot's block tree: one call vs one call per 16 KiB block
-  --offset BYTES   start every buffer BYTES (a multiple of 8) past a 64-byte boundary
+  --offset BYTES   start every buffer BYTES (0, 8, ..., 56) past a page boundary
                    (default 0; 16 is what malloc gives large blocks)";
 
 fn parse_args() -> Args {
@@ -98,7 +98,7 @@ fn parse_args() -> Args {
             "--offset" => {
                 let v = value("--offset");
                 match v.parse::<usize>() {
-                    Ok(b) if b < elem::ALIGN && b % 8 == 0 => a.offset = b,
+                    Ok(b) if b < 64 && b % 8 == 0 => a.offset = b,
                     _ => {
                         eprintln!("--offset takes 0, 8, 16, ..., 56 (bytes), not {v:?}\n{USAGE}");
                         std::process::exit(2)
@@ -325,7 +325,7 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
             "- timing: inputs warm in cache when they fit; implementations of a case sampled round-robin; each sample repeats the call for >= 2 ms (smoke: 0.2 ms)",
         ),
         format!(
-            "- buffers: every input and output starts {} bytes past a 64-byte boundary, the same for every implementation (`--offset`)",
+            "- buffers: every input and output starts {} bytes past a 4 KiB page boundary, the same for every implementation (`--offset`)",
             args.offset
         ),
     ]
