@@ -210,7 +210,10 @@ impl Report {
              implementation of the row (the read floor excluded). `best peer / \
              dotgrad` is time(best peer) / time(dotgrad's fastest backend), \
              compared round by round (see Details): above 1 means dotgrad is \
-             faster than every peer.\n"
+             faster than every peer. The forced-core OpenBLAS column runs in \
+             a process of its own, after the others, so its throughput met \
+             other noise: compare it through that ratio (measured against \
+             dotgrad in its own process), not across columns.\n"
         );
         for case in &cases {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| &r.case == case).collect();
