@@ -64,3 +64,14 @@ pub use dot::{dot, dot_error_bound};
 pub use element::Element;
 pub use error::{Error, IsaName};
 pub use isa::{Isa, Kernels};
+mod gemv;
+mod gradient;
+mod matrix;
+
+pub use gemv::gemv;
+#[cfg(feature = "alloc")]
+pub use gemv::gemv_t;
+pub use gradient::{Gradient, sigmoid};
+#[cfg(feature = "alloc")]
+pub use gradient::{linear_gradient, logistic_gradient};
+pub use matrix::Matrix;

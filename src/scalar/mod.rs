@@ -5,3 +5,7 @@
 
 pub(crate) mod axpy;
 pub(crate) mod dot;
+pub(crate) mod gemv;
+#[cfg(feature = "alloc")]
+pub(crate) mod gradient;
+pub(crate) mod sigmoid;
