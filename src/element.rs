@@ -201,7 +201,7 @@ macro_rules! impl_element {
             ) -> (Self, Self) {
                 use crate::scalar::gradient::Loss::Squared as L;
                 crate::isa::dispatch!(k,
-                    s => crate::kernels::gradient::gradient::<$t, _>(s, L, x, y, w, b, grad_w),
+                    s => crate::kernels::gradient::gradient::<$t, _, false>(s, x, y, w, b, grad_w),
                     scalar => crate::scalar::gradient::gradient(L, x, y, w, b, grad_w))
             }
             #[cfg(feature = "alloc")]
@@ -216,7 +216,7 @@ macro_rules! impl_element {
             ) -> (Self, Self) {
                 use crate::scalar::gradient::Loss::Log as L;
                 crate::isa::dispatch!(k,
-                    s => crate::kernels::gradient::gradient::<$t, _>(s, L, x, y, w, b, grad_w),
+                    s => crate::kernels::gradient::gradient::<$t, _, true>(s, x, y, w, b, grad_w),
                     scalar => crate::scalar::gradient::gradient(L, x, y, w, b, grad_w))
             }
             #[inline]

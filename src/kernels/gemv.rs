@@ -31,11 +31,16 @@ pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
     rows: [&[T]; D],
     w: &[T],
 ) -> [T; D] {
+    // No closures here (`array::map` and friends): a closure body passed to
+    // a function that is not inlined loses the target features.
     let n = w.len();
+    let mut out = [T::ZERO; D];
     if D == 1 || n > T::E {
-        return rows.map(|r| dot::dot(s, r, w));
+        for d in 0..D {
+            out[d] = dot::dot(s, rows[d], w);
+        }
+        return out;
     }
-    let rows = rows.map(|r| &r[..n]);
     let mut acc = [s.zero_stripe(); D];
     let full = n - n % T::W;
     let mut j = 0;
@@ -72,7 +77,10 @@ pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
             }
         }
     }
-    acc.map(|a| fold(s, a))
+    for d in 0..D {
+        out[d] = fold(s, acc[d]);
+    }
+    out
 }
 
 /// `g[j] = fma(e[r], rows[r][j], g[j])` for `r = 0..R` in this order, every
@@ -85,9 +93,10 @@ pub(crate) fn fold_rows<T: Element, S: Lanes<T>, const R: usize>(
     rows: [&[T]; R],
     e: [T; R],
 ) {
-    let n = g.len();
-    let rows = rows.map(|r| &r[..n]);
-    let ev = e.map(|x| s.splat(x));
+    let mut ev = [s.zero(); R];
+    for r in 0..R {
+        ev[r] = s.splat(e[r]);
+    }
     let mut cg = g.chunks_exact_mut(S::LANES);
     let mut o = 0;
     for gs in &mut cg {
@@ -144,10 +153,93 @@ pub(crate) fn div<T: Element, S: Lanes<T>>(s: S, x: &mut [T], d: T) {
     }
 }
 
+/// Registers that hold a short row whole: rows of at most
+/// `NARROW * LANES` elements (32 f32 on AVX2, 64 on AVX-512, 16 on NEON)
+/// keep `w` and the partial `g` in registers for a whole row block.
+pub(crate) const NARROW: usize = 4;
+
+/// Whether rows of `n` elements take the short-row path.
+#[inline(always)]
+pub(crate) fn is_narrow<T: Element, S: Lanes<T>>(n: usize) -> bool {
+    n <= NARROW * S::LANES
+}
+
+/// `v` (at most `NARROW * LANES` elements) in registers; lanes past the
+/// end are `+0.0`.
+#[inline(always)]
+pub(crate) fn load_regs<T: Element, S: Lanes<T>>(s: S, v: &[T]) -> [S::V; NARROW] {
+    let n = v.len();
+    let mut r = [s.zero(); NARROW];
+    for (k, reg) in r.iter_mut().enumerate() {
+        let o = k * S::LANES;
+        if o >= n {
+            break;
+        }
+        *reg = if n - o >= S::LANES {
+            s.load(&v[o..])
+        } else {
+            s.load_part(&v[o..])
+        };
+    }
+    r
+}
+
+/// Stores the first `v.len()` lanes of `r` into `v`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn store_regs<T: Element, S: Lanes<T>>(s: S, v: &mut [T], r: &[S::V; NARROW]) {
+    let n = v.len();
+    for (k, reg) in r.iter().enumerate() {
+        let o = k * S::LANES;
+        if o >= n {
+            break;
+        }
+        if n - o >= S::LANES {
+            s.store(&mut v[o..], *reg);
+        } else {
+            s.store_part(&mut v[o..], *reg);
+        }
+    }
+}
+
+/// The canonical dot of a short row (`row.len() <= NARROW * LANES`) with
+/// `w` already in registers. The row fills the first registers of one
+/// stripe: lane `j` gets `fma(x[j], w[j], +0.0)`, and every other lane is
+/// `+0.0` (`fma(0, 0, +0.0)` for lanes past the end), exactly as in the
+/// general loop; then the full `fold`.
+#[inline(always)]
+pub(crate) fn dot_narrow<T: Element, S: Lanes<T>>(s: S, row: &[T], w: &[S::V; NARROW]) -> T {
+    let x = load_regs(s, row);
+    let mut acc = s.zero_stripe();
+    for (k, lane) in acc.as_mut().iter_mut().take(NARROW).enumerate() {
+        *lane = s.fma(x[k], w[k], *lane);
+    }
+    fold(s, acc)
+}
+
+/// `g = fma(e, x, g)` register by register, for a short row `x` (lanes past
+/// the row's end are never stored).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn fold_narrow<T: Element, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW], row: &[T], e: T) {
+    let x = load_regs(s, row);
+    let ev = s.splat(e);
+    for k in 0..NARROW {
+        g[k] = s.fma(ev, x[k], g[k]);
+    }
+}
+
 /// `out[i] = dot(X[i], w) + b`. `w.len() == x.cols()`, `out.len() == x.rows()`.
 #[inline(always)]
 pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     let m = x.rows().min(out.len());
+    if is_narrow::<T, S>(w.len()) {
+        let wv = load_regs(s, w);
+        for (i, o) in out.iter_mut().enumerate().take(m) {
+            *o = dot_narrow(s, x.row(i), &wv) + b;
+        }
+        return;
+    }
     let mut i = 0;
     if dot_rows_at_once::<T, S>() == 4 {
         while i + 4 <= m {
@@ -180,13 +272,19 @@ pub(crate) fn gemv_t<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], o
             let (k, g) = st.push();
             let xb = x.row_block(bi);
             let vb = &v[bi * R..bi * R + xb.rows()];
-            s.vectorize(|| gemv_t_block(s, xb, vb, g));
+            s.vectorize(
+                #[inline(always)]
+                || gemv_t_block(s, xb, vb, g),
+            );
             k
         },
         &mut |l, r| {
-            stack
-                .borrow_mut()
-                .combine(l, r, |a, b| s.vectorize(|| add(s, a, b)))
+            stack.borrow_mut().combine(l, r, |a, b| {
+                s.vectorize(
+                    #[inline(always)]
+                    || add(s, a, b),
+                )
+            })
         },
     );
 }
@@ -196,6 +294,14 @@ pub(crate) fn gemv_t<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], o
 #[inline(always)]
 fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mut [T]) {
     let m = x.rows();
+    if is_narrow::<T, S>(g.len()) {
+        let mut gv = load_regs(s, g);
+        for (i, &vi) in v.iter().enumerate().take(m) {
+            fold_narrow(s, &mut gv, x.row(i), vi);
+        }
+        store_regs(s, g, &gv);
+        return;
+    }
     let mut i = 0;
     while i + G <= m {
         let rows = [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)];
