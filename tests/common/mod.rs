@@ -301,21 +301,19 @@ pub fn row_count(g: &mut Gen) -> usize {
 
 /// A number of columns for `rows` rows: every stripe tail (0..=3W+1) often,
 /// wider rows, and rows longer than a dot block (E) when there are few rows
-/// (keeping a case below about 300k elements).
+/// (keeping a case below about 150k elements, most far below).
 pub fn col_count<T: Element>(g: &mut Gen, rows: usize) -> usize {
     let w = T::W;
-    let cap = (300_000 / rows.max(1)).max(1);
+    // At least 1.5 W + 2 columns: wider than every short-row path (at most
+    // W elements), also with many row blocks.
+    let cap = (40_000 / rows.max(1)).max(if rows <= 12 { 3 * T::E } else { w + w / 2 + 2 });
     let n = match u32::arbitrary(g) % 10 {
         0..=5 => usize::arbitrary(g) % (3 * w + 2),
         6 | 7 => usize::arbitrary(g) % 700,
         8 => T::E - w + usize::arbitrary(g) % (2 * w + 1),
         _ => 2 * T::E + usize::arbitrary(g) % T::E,
     };
-    if rows > 64 && n > cap {
-        n % cap.min(3 * w + 2)
-    } else {
-        n
-    }
+    if n > cap { n % cap.min(3 * w + 2) } else { n }
 }
 
 /// A row-major matrix (`rows x cols` at `stride`, starting `offset`
