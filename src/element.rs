@@ -4,6 +4,7 @@ use core::fmt::Debug;
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::isa::Kernels;
+use crate::matrix::Matrix;
 
 mod sealed {
     pub trait Sealed {}
@@ -104,6 +105,35 @@ pub trait Element:
         v_max: Option<&mut [Self]>,
         grad: &[Self],
     );
+    #[doc(hidden)]
+    fn gemv_kernel(k: Kernels, x: Matrix<'_, Self>, w: &[Self], b: Self, out: &mut [Self]);
+    #[cfg(feature = "alloc")]
+    #[doc(hidden)]
+    fn gemv_t_kernel(k: Kernels, x: Matrix<'_, Self>, v: &[Self], out: &mut [Self]);
+    /// Returns `(grad_b, loss)`.
+    #[cfg(feature = "alloc")]
+    #[doc(hidden)]
+    fn linear_gradient_kernel(
+        k: Kernels,
+        x: Matrix<'_, Self>,
+        y: &[Self],
+        w: &[Self],
+        b: Self,
+        grad_w: &mut [Self],
+    ) -> (Self, Self);
+    /// Returns `(grad_b, loss)`.
+    #[cfg(feature = "alloc")]
+    #[doc(hidden)]
+    fn logistic_gradient_kernel(
+        k: Kernels,
+        x: Matrix<'_, Self>,
+        y: &[Self],
+        w: &[Self],
+        b: Self,
+        grad_w: &mut [Self],
+    ) -> (Self, Self);
+    #[doc(hidden)]
+    fn sigmoid_kernel(k: Kernels, x: &mut [Self]);
 }
 
 macro_rules! impl_element {
@@ -203,6 +233,52 @@ macro_rules! impl_element {
                 crate::isa::dispatch!(k,
                     s => crate::kernels::optim::adam::<$t, _>(s, &c, w, m, v, v_max, grad),
                     scalar => crate::scalar::optim::adam(&c, w, m, v, v_max, grad))
+            }
+            #[inline]
+            fn gemv_kernel(k: Kernels, x: Matrix<'_, Self>, w: &[Self], b: Self, out: &mut [Self]) {
+                crate::isa::dispatch!(k, s => crate::kernels::gemv::gemv::<$t, _>(s, x, w, b, out),
+                    scalar => crate::scalar::gemv::gemv(x, w, b, out))
+            }
+            #[cfg(feature = "alloc")]
+            #[inline]
+            fn gemv_t_kernel(k: Kernels, x: Matrix<'_, Self>, v: &[Self], out: &mut [Self]) {
+                crate::isa::dispatch!(k, s => crate::kernels::gemv::gemv_t::<$t, _>(s, x, v, out),
+                    scalar => crate::scalar::gemv::gemv_t(x, v, out))
+            }
+            #[cfg(feature = "alloc")]
+            #[inline]
+            fn linear_gradient_kernel(
+                k: Kernels,
+                x: Matrix<'_, Self>,
+                y: &[Self],
+                w: &[Self],
+                b: Self,
+                grad_w: &mut [Self],
+            ) -> (Self, Self) {
+                use crate::scalar::gradient::Loss::Squared as L;
+                crate::isa::dispatch!(k,
+                    s => crate::kernels::gradient::gradient::<$t, _, false>(s, x, y, w, b, grad_w),
+                    scalar => crate::scalar::gradient::gradient(L, x, y, w, b, grad_w))
+            }
+            #[cfg(feature = "alloc")]
+            #[inline]
+            fn logistic_gradient_kernel(
+                k: Kernels,
+                x: Matrix<'_, Self>,
+                y: &[Self],
+                w: &[Self],
+                b: Self,
+                grad_w: &mut [Self],
+            ) -> (Self, Self) {
+                use crate::scalar::gradient::Loss::Log as L;
+                crate::isa::dispatch!(k,
+                    s => crate::kernels::gradient::gradient::<$t, _, true>(s, x, y, w, b, grad_w),
+                    scalar => crate::scalar::gradient::gradient(L, x, y, w, b, grad_w))
+            }
+            #[inline]
+            fn sigmoid_kernel(k: Kernels, x: &mut [Self]) {
+                crate::isa::dispatch!(k, s => crate::kernels::sigmoid::sigmoid_slice::<$t, _>(s, x),
+                    scalar => crate::scalar::sigmoid::sigmoid_slice(x))
             }
         }
     };

@@ -70,4 +70,15 @@ pub use element::Element;
 pub use error::{Error, IsaName};
 pub use isa::{Isa, Kernels};
 pub use optim::{AdamParams, MomentumParams, SgdParams, adam_step, momentum_step, sgd_step};
+mod gemv;
+mod gradient;
+mod matrix;
 mod optim;
+
+pub use gemv::gemv;
+#[cfg(feature = "alloc")]
+pub use gemv::gemv_t;
+pub use gradient::{Gradient, sigmoid};
+#[cfg(feature = "alloc")]
+pub use gradient::{linear_gradient, logistic_gradient};
+pub use matrix::Matrix;

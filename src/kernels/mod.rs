@@ -5,4 +5,8 @@
 
 pub(crate) mod axpy;
 pub(crate) mod dot;
+pub(crate) mod gemv;
+#[cfg(feature = "alloc")]
+pub(crate) mod gradient;
 pub(crate) mod optim;
+pub(crate) mod sigmoid;

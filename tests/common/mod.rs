@@ -264,3 +264,209 @@ pub fn dot_reference<T: Element>(a: &[T], b: &[T]) -> f64 {
     }
     hi + lo
 }
+
+// ---- Matrices (training kernels) ----
+
+/// How the values of one matrix case are drawn: one of the [`Mix`]es, or
+/// `Moderate` (values in [-4, 4]) so that logits land where the sigmoid's
+/// polynomial, not its saturation, decides the bits.
+#[derive(Clone, Copy, Debug)]
+pub enum MatMix {
+    Mix(Mix),
+    Moderate,
+}
+
+pub fn mat_value<T: TestFloat>(g: &mut Gen, mix: MatMix) -> T {
+    match mix {
+        MatMix::Mix(m) => value(g, m),
+        MatMix::Moderate => {
+            let u = f64::from(u32::arbitrary(g)) / f64::from(u32::MAX);
+            T::from_f64(8.0 * u - 4.0)
+        }
+    }
+}
+
+/// A number of rows covering every case of the row-block kernels: none,
+/// a few, every tail of a group of 4, around one and two row blocks of
+/// 256, and more than 5 row blocks.
+pub fn row_count(g: &mut Gen) -> usize {
+    match u32::arbitrary(g) % 10 {
+        0..=3 => usize::arbitrary(g) % 13,
+        4 | 5 => usize::arbitrary(g) % 300,
+        6 => 256 * (1 + usize::arbitrary(g) % 2) - 4 + usize::arbitrary(g) % 9,
+        7 => 5 * 256 + usize::arbitrary(g) % 600,
+        _ => usize::arbitrary(g) % 1000,
+    }
+}
+
+/// A number of columns for `rows` rows: every stripe tail (0..=3W+1) often,
+/// wider rows, and rows longer than a dot block (E) when there are few rows
+/// (keeping a case below about 150k elements, most far below).
+pub fn col_count<T: Element>(g: &mut Gen, rows: usize) -> usize {
+    let w = T::W;
+    // At least 1.5 W + 2 columns: wider than every short-row path (at most
+    // W elements), also with many row blocks.
+    let cap = (40_000 / rows.max(1)).max(if rows <= 12 { 3 * T::E } else { w + w / 2 + 2 });
+    let n = match u32::arbitrary(g) % 10 {
+        0..=5 => usize::arbitrary(g) % (3 * w + 2),
+        6 | 7 => usize::arbitrary(g) % 700,
+        8 => T::E - w + usize::arbitrary(g) % (2 * w + 1),
+        _ => 2 * T::E + usize::arbitrary(g) % T::E,
+    };
+    if n > cap { n % cap.min(3 * w + 2) } else { n }
+}
+
+/// A row-major matrix (`rows x cols` at `stride`, starting `offset`
+/// elements into `data`, so rows start at every misalignment), a vector `w`
+/// of `cols` elements, a vector `v` of `rows` elements (the `v` of
+/// `gemv_t`, the labels `y` of the gradients) and a bias `b`.
+#[derive(Clone, Debug)]
+pub struct MatCase<T> {
+    pub data: Vec<T>,
+    pub offset: usize,
+    pub rows: usize,
+    pub cols: usize,
+    pub stride: usize,
+    pub w: Shifted<T>,
+    pub v: Shifted<T>,
+    pub b: T,
+}
+
+impl<T: TestFloat> MatCase<T> {
+    pub fn x(&self) -> dotgrad::Matrix<'_, T> {
+        dotgrad::Matrix::new(&self.data[self.offset..], self.rows, self.cols, self.stride).unwrap()
+    }
+
+    fn build(g: &mut Gen, rows: usize, cols: usize, labels: bool) -> Self {
+        let stride = cols
+            + match u32::arbitrary(g) % 3 {
+                0 => usize::arbitrary(g) % 17,
+                _ => 0,
+            };
+        let mix = match u32::arbitrary(g) % 10 {
+            0..=2 => MatMix::Mix(Mix::Plain),
+            3 => MatMix::Mix(Mix::Zeros),
+            4 | 5 => MatMix::Mix(Mix::Special),
+            6 => MatMix::Mix(Mix::NegTiny),
+            _ => MatMix::Moderate,
+        };
+        // w pairs with the matrix as in the dot tests (NegTiny with PosTiny).
+        let wmix = match mix {
+            MatMix::Mix(Mix::NegTiny) => MatMix::Mix(Mix::PosTiny),
+            m => m,
+        };
+        let offset = usize::arbitrary(g) % 17;
+        let len = offset
+            + if rows == 0 {
+                0
+            } else {
+                (rows - 1) * stride + cols
+            };
+        let data = (0..len).map(|_| mat_value(g, mix)).collect();
+        let w = Shifted {
+            offset: usize::arbitrary(g) % 17,
+            data: Vec::new(),
+        };
+        let w = Shifted {
+            data: (0..w.offset + cols).map(|_| mat_value(g, wmix)).collect(),
+            ..w
+        };
+        let voff = usize::arbitrary(g) % 17;
+        let label_kind = u32::arbitrary(g) % 4;
+        let vdata = (0..voff + rows)
+            .map(|_| {
+                if labels && label_kind < 2 {
+                    T::from_f64(f64::from(u8::from(bool::arbitrary(g))))
+                } else if labels && label_kind == 2 {
+                    T::from_f64(f64::from(u16::arbitrary(g)) / 65535.0)
+                } else {
+                    mat_value(g, mix)
+                }
+            })
+            .collect();
+        let b = match mix {
+            MatMix::Mix(Mix::Special) => value(g, Mix::Zeros),
+            m => mat_value(g, m),
+        };
+        MatCase {
+            data,
+            offset,
+            rows,
+            cols,
+            stride,
+            w,
+            v: Shifted {
+                data: vdata,
+                offset: voff,
+            },
+            b,
+        }
+    }
+
+    fn shrunk(&self, rows: usize, cols: usize) -> Self {
+        let mut s = self.clone();
+        s.rows = rows;
+        s.cols = cols;
+        s.stride = self.stride - self.cols + cols;
+        let len = if rows == 0 {
+            0
+        } else {
+            (rows - 1) * s.stride + cols
+        };
+        let old = |i: usize| {
+            let (r, c) = (i / s.stride, i % s.stride);
+            self.data[self.offset + r * self.stride + c.min(self.stride - 1)]
+        };
+        s.data = (0..self.offset)
+            .map(|i| self.data[i])
+            .chain((0..len).map(old))
+            .collect();
+        s.w.data.truncate(s.w.offset + cols);
+        s.v.data.truncate(s.v.offset + rows);
+        s
+    }
+
+    fn shrink_all(&self) -> Box<dyn Iterator<Item = Self>> {
+        let mut out = Vec::new();
+        if self.rows > 0 {
+            out.push(self.shrunk(self.rows / 2, self.cols));
+            out.push(self.shrunk(self.rows - 1, self.cols));
+        }
+        if self.cols > 0 {
+            out.push(self.shrunk(self.rows, self.cols / 2));
+            out.push(self.shrunk(self.rows, self.cols - 1));
+        }
+        Box::new(out.into_iter())
+    }
+}
+
+/// A [`MatCase`] for `gemv`/`gemv_t` (any `v`).
+#[derive(Clone, Debug)]
+pub struct Mat<T>(pub MatCase<T>);
+
+impl<T: TestFloat> Arbitrary for Mat<T> {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let rows = row_count(g);
+        let cols = col_count::<T>(g, rows);
+        Mat(MatCase::build(g, rows, cols, false))
+    }
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        Box::new(self.0.shrink_all().map(Mat))
+    }
+}
+
+/// A [`MatCase`] for the gradients: at least one row, `v` holds labels
+/// (mostly 0/1, some soft labels in [0, 1], some arbitrary values).
+#[derive(Clone, Debug)]
+pub struct Labeled<T>(pub MatCase<T>);
+
+impl<T: TestFloat> Arbitrary for Labeled<T> {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let rows = row_count(g).max(1);
+        let cols = col_count::<T>(g, rows);
+        Labeled(MatCase::build(g, rows, cols, true))
+    }
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        Box::new(self.0.shrink_all().filter(|c| c.rows > 0).map(Labeled))
+    }
+}

@@ -1,0 +1,214 @@
+//! The public training family: one-pass batch gradients of linear and
+//! logistic regression, and the contract's `sigmoid`.
+
+use crate::element::Element;
+#[cfg(feature = "alloc")]
+use crate::error::Error;
+#[cfg(feature = "alloc")]
+use crate::gemv::shape;
+use crate::isa::Kernels;
+#[cfg(feature = "alloc")]
+use crate::matrix::Matrix;
+
+/// What a batch-gradient kernel returns besides `grad_w` (which it writes
+/// into the caller's slice).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Gradient<T> {
+    /// The gradient with respect to the bias `b`.
+    pub grad_b: T,
+    /// The loss at `(w, b)`, before the step.
+    pub loss: T,
+}
+
+/// The shape checks shared by both gradients, before anything is written.
+#[cfg(feature = "alloc")]
+fn check<T>(
+    op: &'static str,
+    x: &Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    grad_w: &[T],
+) -> Result<(), Error> {
+    shape(op, "length of `y` vs rows of `x`", x.rows(), y.len())?;
+    if x.rows() == 0 {
+        return Err(Error::Shape {
+            op,
+            what: "rows of `x` (the mean needs at least one)",
+            expected: 1,
+            found: 0,
+        });
+    }
+    shape(op, "length of `w` vs columns of `x`", x.cols(), w.len())?;
+    shape(
+        op,
+        "length of `grad_w` vs columns of `x`",
+        x.cols(),
+        grad_w.len(),
+    )
+}
+
+impl Kernels {
+    /// The gradient of the mean squared error of the linear model
+    /// `f(x) = w.x + b` over the rows of `x`,
+    /// `J = 1/(2m) * sum_i (f(X[i]) - y[i])^2`, in one pass over `x`
+    /// ([contract](crate::contract#batch-gradient-of-linear-regression)):
+    /// writes `grad_w[j] = 1/m * sum_i e_i X[i][j]` with `e_i = f(X[i]) - y[i]`,
+    /// returns `grad_b = 1/m * sum_i e_i` and the loss `J`. Bit-identical on
+    /// every backend.
+    ///
+    /// Each row is read once: its dot gives `e_i`, and the row, still in
+    /// L1, is folded into the gradient. Needs the `alloc` feature (scratch
+    /// for the block tree as in [`Kernels::gemv_t`]; none for `m <= 256`).
+    ///
+    /// ```
+    /// use dotgrad::{Kernels, Matrix};
+    /// // y = 2 x, fit at w = 0: e = -y, grad_w = -mean(2 x^2), loss = mean(4 x^2) / 2.
+    /// let x = Matrix::from_rows(&[1.0f32, 2.0, 3.0], 3, 1).unwrap();
+    /// let mut gw = [0.0f32];
+    /// let g = Kernels::best().linear_gradient(x, &[2.0, 4.0, 6.0], &[0.0], 0.0, &mut gw).unwrap();
+    /// assert_eq!(gw, [-28.0 / 3.0]);
+    /// assert_eq!(g.grad_b, -4.0);
+    /// assert_eq!(g.loss, 56.0 / 6.0);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `y.len() != x.rows()`, `x.rows() == 0`,
+    /// `w.len() != x.cols()` or `grad_w.len() != x.cols()` (checked in this
+    /// order); `grad_w` is untouched.
+    ///
+    /// # Accuracy
+    /// With `ê_i` the residuals as computed (each within the `dot` bound of
+    /// the exact residual, plus two roundings), `grad_w[j]` is within
+    /// `gamma(k+1) * (1/m) sum_i |ê_i X[i][j]| + k * eta / m` of
+    /// `1/m sum_i ê_i X[i][j]`, `k = 256 + ceil(log2(blocks))`; the contract
+    /// states the bounds for `grad_b` and the loss.
+    #[cfg(feature = "alloc")]
+    #[inline]
+    pub fn linear_gradient<T: Element>(
+        self,
+        x: Matrix<'_, T>,
+        y: &[T],
+        w: &[T],
+        b: T,
+        grad_w: &mut [T],
+    ) -> Result<Gradient<T>, Error> {
+        check("linear_gradient", &x, y, w, grad_w)?;
+        let (grad_b, loss) = T::linear_gradient_kernel(self, x, y, w, b, grad_w);
+        Ok(Gradient { grad_b, loss })
+    }
+
+    /// The gradient of the mean log-loss of logistic regression,
+    /// `p_i = sigmoid(z_i)`, `z_i = w.X[i] + b`,
+    /// `J = 1/m * sum_i (max(z_i, 0) - z_i y_i + log1p(exp(-|z_i|)))`
+    /// (which is `-1/m sum_i (y_i ln p_i + (1 - y_i) ln(1 - p_i))`, computed
+    /// without overflow for any `z_i`), in one pass over `x`
+    /// ([contract](crate::contract#batch-gradient-of-logistic-regression)):
+    /// writes `grad_w[j] = 1/m * sum_i (p_i - y_i) X[i][j]`, returns
+    /// `grad_b = 1/m * sum_i (p_i - y_i)` and `J`. `sigmoid`, `exp` and
+    /// `log1p` are the contract's fixed FMA sequences, so the result is
+    /// bit-identical on every backend.
+    ///
+    /// **Labels** are taken as probabilities and not checked: `y_i` in
+    /// `{0, 1}` gives the usual log-loss, `y_i` in `[0, 1]` the
+    /// cross-entropy against soft labels (gradient `(p_i - y_i) x_i` in both
+    /// cases). Values outside `[0, 1]` are used in the same formulas (the
+    /// "loss" is then no longer a cross-entropy and may be negative); a NaN
+    /// label makes the results NaN. An infinite logit gives `p_i` of exactly
+    /// 0 or 1 and a NaN loss.
+    ///
+    /// ```
+    /// use dotgrad::{Kernels, Matrix};
+    /// // At w = 0, b = 0 every p_i is 1/2 and the loss is ln 2.
+    /// let x = Matrix::from_rows(&[1.0f64, -1.0, 2.0, 0.5], 2, 2).unwrap();
+    /// let mut gw = [0.0f64; 2];
+    /// let g = Kernels::best().logistic_gradient(x, &[1.0, 0.0], &[0.0; 2], 0.0, &mut gw).unwrap();
+    /// assert_eq!(gw, [0.25, 0.375]);
+    /// assert_eq!(g.grad_b, 0.0);
+    /// assert!((g.loss - 2f64.ln()).abs() < 1e-15);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Kernels::linear_gradient`]; `grad_w` is untouched.
+    ///
+    /// # Accuracy
+    /// As for [`Kernels::linear_gradient`], with residuals `ê_i = fl(p̂_i - y_i)`
+    /// where `p̂_i` is within the sigmoid bound of the contract of
+    /// `sigmoid(ẑ_i)`.
+    #[cfg(feature = "alloc")]
+    #[inline]
+    pub fn logistic_gradient<T: Element>(
+        self,
+        x: Matrix<'_, T>,
+        y: &[T],
+        w: &[T],
+        b: T,
+        grad_w: &mut [T],
+    ) -> Result<Gradient<T>, Error> {
+        check("logistic_gradient", &x, y, w, grad_w)?;
+        let (grad_b, loss) = T::logistic_gradient_kernel(self, x, y, w, b, grad_w);
+        Ok(Gradient { grad_b, loss })
+    }
+
+    /// `x[j] = sigmoid(x[j]) = 1 / (1 + exp(-x[j]))` in place, by the
+    /// contract's fixed sequence ([contract](crate::contract#sigmoid-and-log-loss)),
+    /// bit-identical on every backend; e.g. turns the logits from
+    /// [`Kernels::gemv`] into probabilities. Never overflows: large negative
+    /// inputs give correctly scaled subnormals, then `+0.0`; large positive
+    /// ones `1.0`. NaN stays NaN. Never fails.
+    ///
+    /// # Accuracy
+    /// At most 2.5 ulp from the exact value (subnormal results: in units of
+    /// the smallest subnormal). f32: measured over all 2^32 inputs, worst
+    /// 2.402 ulp; f64: 2.23 ulp at worst on 200,000 samples against 150-bit
+    /// arithmetic.
+    #[inline]
+    pub fn sigmoid<T: Element>(self, x: &mut [T]) {
+        T::sigmoid_kernel(self, x);
+    }
+}
+
+/// [`Kernels::linear_gradient`] on the automatically chosen backend.
+///
+/// # Errors
+/// As [`Kernels::linear_gradient`].
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn linear_gradient<T: Element>(
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    grad_w: &mut [T],
+) -> Result<Gradient<T>, Error> {
+    Kernels::best().linear_gradient(x, y, w, b, grad_w)
+}
+
+/// [`Kernels::logistic_gradient`] on the automatically chosen backend.
+///
+/// # Errors
+/// As [`Kernels::logistic_gradient`].
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn logistic_gradient<T: Element>(
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    grad_w: &mut [T],
+) -> Result<Gradient<T>, Error> {
+    Kernels::best().logistic_gradient(x, y, w, b, grad_w)
+}
+
+/// [`Kernels::sigmoid`] on the automatically chosen backend.
+///
+/// ```
+/// let mut z = [0.0f32, 100.0, -100.0];
+/// dotgrad::sigmoid(&mut z);
+/// assert_eq!(z[0], 0.5);
+/// assert_eq!(z[1], 1.0);
+/// assert!(z[2] > 0.0 && z[2] < 1e-43);
+/// ```
+#[inline]
+pub fn sigmoid<T: Element>(x: &mut [T]) {
+    Kernels::best().sigmoid(x)
+}

@@ -1,0 +1,315 @@
+//! `gemv` and `gemv_t`, and the two row loops the batch gradients share
+//! with them: the dots of several rows with one vector (each row in the
+//! canonical `dot` order) and the fold of several rows into a partial
+//! (`g[j] = fma(e_i, X[i][j], g[j])`, rows in increasing order).
+
+use crate::element::Element;
+use crate::kernels::dot;
+use crate::lanes::{Lanes, fold};
+use crate::matrix::Matrix;
+
+/// Rows folded into a partial per pass over it (each loaded register of the
+/// partial takes this many FMAs before it is stored back).
+#[cfg(feature = "alloc")]
+pub(crate) const G: usize = 4;
+
+/// Rows whose dots run together, sharing each loaded register of `w`: 4 when
+/// four stripes of accumulators fit in the register file with room to spare
+/// (AVX-512: 4 registers a stripe, 32 registers), else 1 (AVX2: 8 of 16;
+/// NEON: 16 of 32).
+#[inline(always)]
+pub(crate) fn dot_rows_at_once<T: Element, S: Lanes<T>>() -> usize {
+    if T::W / S::LANES <= 4 { 4 } else { 1 }
+}
+
+/// `out[i] = dot(rows[i], w)` for `D` rows of `w.len()` elements each, in
+/// the canonical `dot` order (one block when `w.len() <= E`, sharing each
+/// load of `w` between the rows; the full block tree per row otherwise).
+#[inline(always)]
+pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
+    s: S,
+    rows: [&[T]; D],
+    w: &[T],
+) -> [T; D] {
+    // No closures here (`array::map` and friends): a closure body passed to
+    // a function that is not inlined loses the target features.
+    let n = w.len();
+    let mut out = [T::ZERO; D];
+    if D == 1 || n > T::E {
+        for d in 0..D {
+            out[d] = dot::dot(s, rows[d], w);
+        }
+        return out;
+    }
+    let mut acc = [s.zero_stripe(); D];
+    let full = n - n % T::W;
+    let mut j = 0;
+    while j < full {
+        for k in 0..T::W / S::LANES {
+            let o = j + k * S::LANES;
+            let wv = s.load(&w[o..]);
+            for d in 0..D {
+                let lane = &mut acc[d].as_mut()[k];
+                *lane = s.fma(s.load(&rows[d][o..]), wv, *lane);
+            }
+        }
+        j += T::W;
+    }
+    // The last, partial stripe: whole registers, then the register holding
+    // the end with a masked FMA; registers past the end stay untouched.
+    for k in 0..T::W / S::LANES {
+        let o = full + k * S::LANES;
+        if o >= n {
+            break;
+        }
+        let r = n - o;
+        if r >= S::LANES {
+            let wv = s.load(&w[o..]);
+            for d in 0..D {
+                let lane = &mut acc[d].as_mut()[k];
+                *lane = s.fma(s.load(&rows[d][o..]), wv, *lane);
+            }
+        } else {
+            let wv = s.load_part(&w[o..]);
+            for d in 0..D {
+                let lane = &mut acc[d].as_mut()[k];
+                *lane = s.fma_part(s.load_part(&rows[d][o..]), wv, *lane, r);
+            }
+        }
+    }
+    for d in 0..D {
+        out[d] = fold(s, acc[d]);
+    }
+    out
+}
+
+/// `g[j] = fma(e[r], rows[r][j], g[j])` for `r = 0..R` in this order, every
+/// `j < g.len()`: `R` rows folded into `g` in one pass over it.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn fold_rows<T: Element, S: Lanes<T>, const R: usize>(
+    s: S,
+    g: &mut [T],
+    rows: [&[T]; R],
+    e: [T; R],
+) {
+    let mut ev = [s.zero(); R];
+    for r in 0..R {
+        ev[r] = s.splat(e[r]);
+    }
+    let mut cg = g.chunks_exact_mut(S::LANES);
+    let mut o = 0;
+    for gs in &mut cg {
+        let mut acc = s.load(gs);
+        for r in 0..R {
+            acc = s.fma(ev[r], s.load(&rows[r][o..]), acc);
+        }
+        s.store(gs, acc);
+        o += S::LANES;
+    }
+    let gs = cg.into_remainder();
+    if !gs.is_empty() {
+        // Lanes past the end are computed on zeros and never stored.
+        let mut acc = s.load_part(gs);
+        for r in 0..R {
+            acc = s.fma(ev[r], s.load_part(&rows[r][o..]), acc);
+        }
+        s.store_part(gs, acc);
+    }
+}
+
+/// The block tree's `(+)` on vector partials: `l[j] = l[j] + r[j]`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn add<T: Element, S: Lanes<T>>(s: S, l: &mut [T], r: &[T]) {
+    let r = &r[..l.len()];
+    let mut cl = l.chunks_exact_mut(S::LANES);
+    let mut cr = r.chunks_exact(S::LANES);
+    for (a, b) in (&mut cl).zip(&mut cr) {
+        let v = s.add(s.load(a), s.load(b));
+        s.store(a, v);
+    }
+    let (a, b) = (cl.into_remainder(), cr.remainder());
+    if !a.is_empty() {
+        let v = s.add(s.load_part(a), s.load_part(b));
+        s.store_part(a, v);
+    }
+}
+
+/// `x[j] = x[j] / d`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn div<T: Element, S: Lanes<T>>(s: S, x: &mut [T], d: T) {
+    let dv = s.splat(d);
+    let mut cx = x.chunks_exact_mut(S::LANES);
+    for a in &mut cx {
+        let v = s.div(s.load(a), dv);
+        s.store(a, v);
+    }
+    let a = cx.into_remainder();
+    if !a.is_empty() {
+        let v = s.div(s.load_part(a), dv);
+        s.store_part(a, v);
+    }
+}
+
+/// Registers that hold a short row whole: rows of at most
+/// `NARROW * LANES` elements (32 f32 on AVX2, 64 on AVX-512, 16 on NEON)
+/// keep `w` and the partial `g` in registers for a whole row block.
+pub(crate) const NARROW: usize = 4;
+
+/// Whether rows of `n` elements take the short-row path.
+#[inline(always)]
+pub(crate) fn is_narrow<T: Element, S: Lanes<T>>(n: usize) -> bool {
+    n <= NARROW * S::LANES
+}
+
+/// `v` (at most `NARROW * LANES` elements) in registers; lanes past the
+/// end are `+0.0`.
+#[inline(always)]
+pub(crate) fn load_regs<T: Element, S: Lanes<T>>(s: S, v: &[T]) -> [S::V; NARROW] {
+    let n = v.len();
+    let mut r = [s.zero(); NARROW];
+    for (k, reg) in r.iter_mut().enumerate() {
+        let o = k * S::LANES;
+        if o >= n {
+            break;
+        }
+        *reg = if n - o >= S::LANES {
+            s.load(&v[o..])
+        } else {
+            s.load_part(&v[o..])
+        };
+    }
+    r
+}
+
+/// Stores the first `v.len()` lanes of `r` into `v`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn store_regs<T: Element, S: Lanes<T>>(s: S, v: &mut [T], r: &[S::V; NARROW]) {
+    let n = v.len();
+    for (k, reg) in r.iter().enumerate() {
+        let o = k * S::LANES;
+        if o >= n {
+            break;
+        }
+        if n - o >= S::LANES {
+            s.store(&mut v[o..], *reg);
+        } else {
+            s.store_part(&mut v[o..], *reg);
+        }
+    }
+}
+
+/// The canonical dot of a short row (`row.len() <= NARROW * LANES`) with
+/// `w` already in registers. The row fills the first registers of one
+/// stripe: lane `j` gets `fma(x[j], w[j], +0.0)`, and every other lane is
+/// `+0.0` (`fma(0, 0, +0.0)` for lanes past the end), exactly as in the
+/// general loop; then the full `fold`.
+#[inline(always)]
+pub(crate) fn dot_narrow<T: Element, S: Lanes<T>>(s: S, row: &[T], w: &[S::V; NARROW]) -> T {
+    let x = load_regs(s, row);
+    let mut acc = s.zero_stripe();
+    for (k, lane) in acc.as_mut().iter_mut().take(NARROW).enumerate() {
+        *lane = s.fma(x[k], w[k], *lane);
+    }
+    fold(s, acc)
+}
+
+/// `g = fma(e, x, g)` register by register, for a short row `x` (lanes past
+/// the row's end are never stored).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn fold_narrow<T: Element, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW], row: &[T], e: T) {
+    let x = load_regs(s, row);
+    let ev = s.splat(e);
+    for k in 0..NARROW {
+        g[k] = s.fma(ev, x[k], g[k]);
+    }
+}
+
+/// `out[i] = dot(X[i], w) + b`. `w.len() == x.cols()`, `out.len() == x.rows()`.
+#[inline(always)]
+pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
+    let m = x.rows().min(out.len());
+    if is_narrow::<T, S>(w.len()) {
+        let wv = load_regs(s, w);
+        for (i, o) in out.iter_mut().enumerate().take(m) {
+            *o = dot_narrow(s, x.row(i), &wv) + b;
+        }
+        return;
+    }
+    let mut i = 0;
+    if dot_rows_at_once::<T, S>() == 4 {
+        while i + 4 <= m {
+            let d = dots(s, [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], w);
+            for (o, d) in out[i..i + 4].iter_mut().zip(d) {
+                *o = d + b;
+            }
+            i += 4;
+        }
+    }
+    while i < m {
+        let [d] = dots(s, [x.row(i)], w);
+        out[i] = d + b;
+        i += 1;
+    }
+}
+
+/// `out = X^T v` by row blocks and the block tree. `v.len() == x.rows()`,
+/// `out.len() == x.cols()`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn gemv_t<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
+    use crate::matrix::{Partials, R};
+    let blocks = x.row_blocks();
+    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
+    crate::tree::reduce(
+        blocks,
+        &mut |bi| {
+            let mut st = stack.borrow_mut();
+            let (k, g) = st.push();
+            let xb = x.row_block(bi);
+            let vb = &v[bi * R..bi * R + xb.rows()];
+            s.vectorize(
+                #[inline(always)]
+                || gemv_t_block(s, xb, vb, g),
+            );
+            k
+        },
+        &mut |l, r| {
+            stack.borrow_mut().combine(l, r, |a, b| {
+                s.vectorize(
+                    #[inline(always)]
+                    || add(s, a, b),
+                )
+            })
+        },
+    );
+}
+
+/// One row block of `gemv_t`: `g[j] = fma(v[i], X[i][j], g[j])`, rows in order.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mut [T]) {
+    let m = x.rows();
+    if is_narrow::<T, S>(g.len()) {
+        let mut gv = load_regs(s, g);
+        for (i, &vi) in v.iter().enumerate().take(m) {
+            fold_narrow(s, &mut gv, x.row(i), vi);
+        }
+        store_regs(s, g, &gv);
+        return;
+    }
+    let mut i = 0;
+    while i + G <= m {
+        let rows = [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)];
+        fold_rows(s, g, rows, [v[i], v[i + 1], v[i + 2], v[i + 3]]);
+        i += G;
+    }
+    while i < m {
+        fold_rows(s, g, [x.row(i)], [v[i]]);
+        i += 1;
+    }
+}

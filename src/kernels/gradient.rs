@@ -1,0 +1,196 @@
+//! The one-pass batch gradients: per group of rows, the rows' dots (sharing
+//! loads of `w`), their residuals, then the same rows, still in L1, folded
+//! into the row block's partial (sharing loads and stores of the partial).
+//! Every dot keeps the canonical order and every `g[j]` receives its rows'
+//! FMAs in increasing row order, so the result is the scalar reference's.
+
+use crate::element::Element;
+use crate::kernels::gemv::{
+    G, add, div, dot_narrow, dot_rows_at_once, dots, fold_narrow, fold_rows, is_narrow, load_regs,
+    store_regs,
+};
+use crate::kernels::sigmoid::logistic;
+use crate::lanes::Lanes;
+use crate::matrix::{Matrix, Partials, R};
+use crate::scalar::gradient::{Loss, finish};
+
+/// The gradient of the log-loss (`LOG`) or the squared loss; as
+/// [`crate::scalar::gradient::gradient`]. The model is a const parameter so
+/// that each kernel body holds only its own residual code.
+#[inline(always)]
+pub(crate) fn gradient<T: Element, S: Lanes<T>, const LOG: bool>(
+    s: S,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    grad_w: &mut [T],
+) -> (T, T) {
+    let blocks = x.row_blocks();
+    let stack = core::cell::RefCell::new(Partials::new(&mut *grad_w, blocks));
+    let (_, gb, l) = crate::tree::reduce(
+        blocks,
+        &mut |bi| {
+            let mut st = stack.borrow_mut();
+            let (k, g) = st.push();
+            let xb = x.row_block(bi);
+            let yb = &y[bi * R..bi * R + xb.rows()];
+            let (gb, l) = s.vectorize(
+                #[inline(always)]
+                || block::<T, S, LOG>(s, xb, yb, w, b, g),
+            );
+            (k, gb, l)
+        },
+        &mut |(kl, gbl, ll), (kr, gbr, lr)| {
+            let k = stack.borrow_mut().combine(kl, kr, |a, c| {
+                s.vectorize(
+                    #[inline(always)]
+                    || add(s, a, c),
+                )
+            });
+            (k, gbl + gbr, ll + lr)
+        },
+    );
+    drop(stack);
+    let loss = if LOG { Loss::Log } else { Loss::Squared };
+    let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
+    div(s, grad_w, mt);
+    (grad_b, loss)
+}
+
+/// Rows whose residuals are computed together (the logistic sequence then
+/// runs on full registers): 16 while 16 rows fit in 16 KiB, so that they
+/// are still in L1 when they are folded into `g`; else [`G`].
+#[inline(always)]
+fn batch<T: Element>(n: usize) -> usize {
+    if n * core::mem::size_of::<T>() <= 1024 {
+        BATCH
+    } else {
+        G
+    }
+}
+
+/// The largest batch of rows.
+const BATCH: usize = 16;
+
+/// One row block: returns its `(gb, l)` and leaves its `g` in `g`. Rows go
+/// in batches: their dots (in the canonical order, several rows sharing
+/// each load of `w` where registers allow), their residuals, then the same
+/// rows folded into `g` in increasing order.
+#[inline(always)]
+fn block<T: Element, S: Lanes<T>, const LOG: bool>(
+    s: S,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    g: &mut [T],
+) -> (T, T) {
+    let m = x.rows();
+    let nb = batch::<T>(w.len());
+    let (mut gb, mut l) = (T::ZERO, T::ZERO);
+    let mut z = [T::ZERO; BATCH];
+    if is_narrow::<T, S>(w.len()) {
+        // Short rows: `w` and `g` stay in registers for the whole block.
+        let wv = load_regs(s, w);
+        let mut gv = load_regs(s, g);
+        let mut i = 0;
+        while i < m {
+            let cnt = nb.min(m - i);
+            for (r, zr) in z.iter_mut().enumerate().take(cnt) {
+                *zr = dot_narrow(s, x.row(i + r), &wv) + b;
+            }
+            let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
+            for (r, &er) in e.iter().enumerate().take(cnt) {
+                fold_narrow(s, &mut gv, x.row(i + r), er);
+            }
+            i += cnt;
+        }
+        store_regs(s, g, &gv);
+        return (gb, l);
+    }
+    let mut i = 0;
+    while i < m {
+        let cnt = nb.min(m - i);
+        let mut r = 0;
+        if dot_rows_at_once::<T, S>() == 4 {
+            while r + 4 <= cnt {
+                let rows = [
+                    x.row(i + r),
+                    x.row(i + r + 1),
+                    x.row(i + r + 2),
+                    x.row(i + r + 3),
+                ];
+                let d = dots(s, rows, w);
+                z[r..r + 4].copy_from_slice(&d);
+                r += 4;
+            }
+        }
+        while r < cnt {
+            [z[r]] = dots(s, [x.row(i + r)], w);
+            r += 1;
+        }
+        for zr in z.iter_mut().take(cnt) {
+            *zr = *zr + b;
+        }
+        let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
+        let mut r = 0;
+        while r + G <= cnt {
+            let rows = [
+                x.row(i + r),
+                x.row(i + r + 1),
+                x.row(i + r + 2),
+                x.row(i + r + 3),
+            ];
+            fold_rows(s, g, rows, [e[r], e[r + 1], e[r + 2], e[r + 3]]);
+            r += G;
+        }
+        while r < cnt {
+            fold_rows(s, g, [x.row(i + r)], [e[r]]);
+            r += 1;
+        }
+        i += cnt;
+    }
+    (gb, l)
+}
+
+/// The residuals `e_r` of the rows `r < y.len()` (at most [`BATCH`]) from
+/// their logits `z[r]` and labels `y[r]`, with `gb = gb + e_r` and the loss
+/// update, rows in order.
+#[inline(always)]
+fn residuals<T: Element, S: Lanes<T>, const LOG: bool>(
+    s: S,
+    z: &[T; BATCH],
+    y: &[T],
+    gb: &mut T,
+    l: &mut T,
+) -> [T; BATCH] {
+    let cnt = y.len();
+    let mut e = [T::ZERO; BATCH];
+    if !LOG {
+        for r in 0..cnt {
+            e[r] = z[r] - y[r];
+            *gb = *gb + e[r];
+            *l = T::fma(e[r], e[r], *l);
+        }
+        return e;
+    }
+    // The sigmoid sequence runs on registers, the logits of the batch packed
+    // into lanes (lanes past `cnt` compute on leftovers and are dropped).
+    let mut yb = [T::ZERO; BATCH];
+    yb[..cnt].copy_from_slice(y);
+    let mut lb = [T::ZERO; BATCH];
+    let mut o = 0;
+    // BATCH is a multiple of every LANES, so whole registers fit.
+    while o < cnt {
+        let (ev, lv) = logistic(s, s.load(&z[o..]), s.load(&yb[o..]));
+        s.store(&mut e[o..], ev);
+        s.store(&mut lb[o..], lv);
+        o += S::LANES;
+    }
+    for r in 0..cnt {
+        *gb = *gb + e[r];
+        *l = *l + lb[r];
+    }
+    e
+}

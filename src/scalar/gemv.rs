@@ -1,0 +1,45 @@
+//! `gemv` and `gemv_t`, literally.
+
+use crate::element::Element;
+use crate::matrix::Matrix;
+
+/// `out[i] = dot(X[i], w) + b`, each dot by the contract's `dot`.
+pub(crate) fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
+    for (i, o) in out.iter_mut().enumerate().take(x.rows()) {
+        *o = super::dot::dot(x.row(i), w) + b;
+    }
+}
+
+/// `out = X^T v`: row blocks of `R` rows, `g[j] = fma(v[i], X[i][j], g[j])`
+/// from `+0.0` for the rows of a block in increasing order, blocks combined
+/// by the block tree (element-wise `+`).
+#[cfg(feature = "alloc")]
+pub(crate) fn gemv_t<T: Element>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
+    use crate::matrix::{Partials, R};
+    let blocks = x.row_blocks();
+    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
+    crate::tree::reduce(
+        blocks,
+        &mut |bi| {
+            let mut st = stack.borrow_mut();
+            let (k, g) = st.push();
+            let xb = x.row_block(bi);
+            for i in 0..xb.rows() {
+                let vi = v[bi * R + i];
+                for (gj, &xij) in g.iter_mut().zip(xb.row(i)) {
+                    *gj = T::fma(vi, xij, *gj);
+                }
+            }
+            k
+        },
+        &mut |l, r| stack.borrow_mut().combine(l, r, add),
+    );
+}
+
+/// The block tree's `(+)` on vector partials: `l[j] = l[j] + r[j]`.
+#[cfg(feature = "alloc")]
+pub(crate) fn add<T: Element>(l: &mut [T], r: &[T]) {
+    for (a, &b) in l.iter_mut().zip(r) {
+        *a = *a + b;
+    }
+}

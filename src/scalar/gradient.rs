@@ -1,0 +1,92 @@
+//! The batch gradients of linear and logistic regression, literally
+//! (contract: "Batch gradient of linear regression", "... of logistic
+//! regression").
+
+use crate::element::Element;
+use crate::matrix::{Matrix, Partials, R};
+
+use super::sigmoid::logistic;
+
+/// Which model's residual and loss a gradient kernel computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Loss {
+    /// Linear regression: `e = p - y`, `l = fma(e, e, l)`, loss `l / (2m)`.
+    Squared,
+    /// Logistic regression: `e = sigmoid(z) - y`, `l = l + loss term`, loss `l / m`.
+    Log,
+}
+
+/// One row's contribution to the partial sums `gb` and `l` (not `g`):
+/// returns `e_i` from the row's logit `z = dot + b` and label `y`.
+#[inline(always)]
+pub(crate) fn row_step<T: Element>(loss: Loss, z: T, y: T, gb: &mut T, l: &mut T) -> T {
+    match loss {
+        Loss::Squared => {
+            let e = z - y;
+            *gb = *gb + e;
+            *l = T::fma(e, e, *l);
+            e
+        }
+        Loss::Log => {
+            let (e, li) = logistic(z, y);
+            *gb = *gb + e;
+            *l = *l + li;
+            e
+        }
+    }
+}
+
+/// The final step: `grad_w[j] = g[j] / m`; returns `(gb / m, l / (2m))`
+/// (squared loss) or `(gb / m, l / m)` (log-loss). `m >= 1`.
+#[inline(always)]
+pub(crate) fn finish<T: Element>(loss: Loss, m: usize, gb: T, l: T) -> (T, T, T) {
+    let mt = T::from_usize(m);
+    let lt = match loss {
+        Loss::Squared => T::from_usize(m.saturating_mul(2)),
+        Loss::Log => mt,
+    };
+    (mt, gb / mt, l / lt)
+}
+
+/// The gradient of `loss` at `(w, b)`: fills `grad_w`, returns `(grad_b, loss)`.
+/// Shapes are checked by the caller: `y.len() == x.rows() >= 1`,
+/// `w.len() == grad_w.len() == x.cols()`.
+pub(crate) fn gradient<T: Element>(
+    loss: Loss,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    grad_w: &mut [T],
+) -> (T, T) {
+    let blocks = x.row_blocks();
+    let stack = core::cell::RefCell::new(Partials::new(&mut *grad_w, blocks));
+    let (_, gb, l) = crate::tree::reduce(
+        blocks,
+        &mut |bi| {
+            let mut st = stack.borrow_mut();
+            let (k, g) = st.push();
+            let xb = x.row_block(bi);
+            let (mut gb, mut l) = (T::ZERO, T::ZERO);
+            for i in 0..xb.rows() {
+                let xi = xb.row(i);
+                let z = super::dot::dot(xi, w) + b;
+                let e = row_step(loss, z, y[bi * R + i], &mut gb, &mut l);
+                for (gj, &xij) in g.iter_mut().zip(xi) {
+                    *gj = T::fma(e, xij, *gj);
+                }
+            }
+            (k, gb, l)
+        },
+        &mut |(kl, gbl, ll), (kr, gbr, lr)| {
+            let k = stack.borrow_mut().combine(kl, kr, super::gemv::add);
+            (k, gbl + gbr, ll + lr)
+        },
+    );
+    drop(stack);
+    let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
+    for gj in grad_w.iter_mut() {
+        *gj = *gj / mt;
+    }
+    (grad_b, loss)
+}
