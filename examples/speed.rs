@@ -16,7 +16,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use dotgrad::{Element, Isa, Kernels};
+use dotgrad::{AdamParams, Element, Isa, Kernels, Matrix};
 
 /// One kernel on one element type: a family of rows in the report.
 struct Case {
@@ -64,7 +64,197 @@ const CASES: &[Case] = &[
         bytes_per_elem: 2 * 8,
         setup: scale::<f64>,
     },
+    Case {
+        name: "gemv f32",
+        bytes_per_elem: 4,
+        setup: gemv,
+    },
+    Case {
+        name: "gemv_t f32",
+        bytes_per_elem: 4,
+        setup: gemv_t,
+    },
+    Case {
+        name: "lin grad f32",
+        bytes_per_elem: 4,
+        setup: linear_gradient,
+    },
+    Case {
+        name: "log grad f32",
+        bytes_per_elem: 4,
+        setup: logistic_gradient,
+    },
+    Case {
+        name: "adam f32",
+        bytes_per_elem: 7 * 4,
+        setup: adam,
+    },
 ];
+
+/// Columns of the report's matrices (`n` elements = `n / COLS` rows).
+const COLS: usize = 256;
+
+/// A row-major `n / COLS x COLS` matrix, its weights, targets and outputs.
+struct Problem {
+    x: Aligned<f32>,
+    w: Vec<f32>,
+    y: Vec<f32>,
+    out: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+impl Problem {
+    fn new(n: usize, labels01: bool) -> Self {
+        let cols = COLS.min(n);
+        let rows = n / cols;
+        let x = Aligned::<f32>::new(rows * cols, 4);
+        let w: Vec<f32> = (0..cols).map(|j| ((j % 7) as f32 - 3.0) * 0.01).collect();
+        let y: Vec<f32> = (0..rows)
+            .map(|i| {
+                if labels01 {
+                    (i % 2) as f32
+                } else {
+                    (i % 5) as f32 * 0.1
+                }
+            })
+            .collect();
+        Problem {
+            x,
+            w,
+            y,
+            out: vec![0.0; rows.max(cols)],
+            rows,
+            cols,
+        }
+    }
+    fn matrix(&self) -> Matrix<'_, f32> {
+        Matrix::from_rows(black_box(self.x.slice()), self.rows, self.cols).unwrap()
+    }
+}
+
+/// The naive two-pass gradient a user would write: residuals (through
+/// `link`), then `X^T e`; returns the loss.
+fn naive_gradient(p: &mut Problem, link: fn(f32) -> f32) -> f32 {
+    let (rows, cols) = (p.rows, p.cols);
+    let x = black_box(p.x.slice());
+    let g = &mut p.out[..cols];
+    g.iter_mut().for_each(|g| *g = 0.0);
+    let mut loss = 0.0f32;
+    for i in 0..rows {
+        let row = &x[i * cols..(i + 1) * cols];
+        let z: f32 = row.iter().zip(&p.w).map(|(a, b)| a * b).sum::<f32>() + 0.5;
+        let e = link(z) - p.y[i];
+        loss += e * e;
+        for (g, &a) in g.iter_mut().zip(row) {
+            *g += e * a;
+        }
+    }
+    let m = rows as f32;
+    g.iter_mut().for_each(|g| *g /= m);
+    loss / (2.0 * m)
+}
+
+fn gemv(n: usize) -> Runner {
+    let mut p = Problem::new(n, false);
+    Box::new(move |k| match k {
+        Some(k) => {
+            let x = Matrix::from_rows(black_box(p.x.slice()), p.rows, p.cols).unwrap();
+            k.gemv(x, &p.w, 0.5, &mut p.out[..p.rows]).unwrap();
+        }
+        None => {
+            let x = black_box(p.x.slice());
+            for (i, o) in p.out[..p.rows].iter_mut().enumerate() {
+                let row = &x[i * p.cols..(i + 1) * p.cols];
+                *o = row.iter().zip(&p.w).map(|(a, b)| a * b).sum::<f32>() + 0.5;
+            }
+        }
+    })
+}
+
+fn gemv_t(n: usize) -> Runner {
+    let mut p = Problem::new(n, false);
+    Box::new(move |k| match k {
+        Some(k) => {
+            let x = Matrix::from_rows(black_box(p.x.slice()), p.rows, p.cols).unwrap();
+            k.gemv_t(x, &p.y, &mut p.out[..p.cols]).unwrap();
+        }
+        None => {
+            let x = black_box(p.x.slice());
+            let g = &mut p.out[..p.cols];
+            g.iter_mut().for_each(|g| *g = 0.0);
+            for (i, &v) in p.y.iter().enumerate() {
+                for (g, &a) in g.iter_mut().zip(&x[i * p.cols..(i + 1) * p.cols]) {
+                    *g += v * a;
+                }
+            }
+        }
+    })
+}
+
+fn linear_gradient(n: usize) -> Runner {
+    let mut p = Problem::new(n, false);
+    Box::new(move |k| {
+        match k {
+            Some(k) => {
+                let mut g = std::mem::take(&mut p.out);
+                let r = k.linear_gradient(p.matrix(), &p.y, &p.w, 0.5, &mut g[..p.cols]);
+                black_box(r.unwrap());
+                p.out = g;
+            }
+            None => {
+                black_box(naive_gradient(&mut p, |z| z));
+            }
+        };
+    })
+}
+
+fn logistic_gradient(n: usize) -> Runner {
+    let mut p = Problem::new(n, true);
+    Box::new(move |k| {
+        match k {
+            Some(k) => {
+                let mut g = std::mem::take(&mut p.out);
+                let r = k.logistic_gradient(p.matrix(), &p.y, &p.w, 0.5, &mut g[..p.cols]);
+                black_box(r.unwrap());
+                p.out = g;
+            }
+            None => {
+                black_box(naive_gradient(&mut p, |z| 1.0 / (1.0 + (-z).exp())));
+            }
+        };
+    })
+}
+
+fn adam(n: usize) -> Runner {
+    let mut w = Aligned::<f32>::new(n, 5);
+    let mut m = Aligned::<f32>::new(n, 6);
+    let mut v = Aligned::<f32>::new(n, 7);
+    v.slice_mut().iter_mut().for_each(|v| *v = v.abs());
+    let g = Aligned::<f32>::new(n, 8);
+    let p = AdamParams::adam();
+    let (lr, b1, b2, eps) = (p.lr as f32, p.beta1 as f32, p.beta2 as f32, p.eps as f32);
+    Box::new(move |k| {
+        let (w, m, v, g) = (
+            w.slice_mut(),
+            m.slice_mut(),
+            v.slice_mut(),
+            black_box(g.slice()),
+        );
+        match k {
+            Some(k) => k.adam_step(w, m, v, None, g, p, 10).unwrap(),
+            None => {
+                // The textbook formula at step 10.
+                let (c1, c2) = (1.0 - b1.powi(10), 1.0 - b2.powi(10));
+                for j in 0..w.len() {
+                    m[j] = b1 * m[j] + (1.0 - b1) * g[j];
+                    v[j] = b2 * v[j] + (1.0 - b2) * g[j] * g[j];
+                    w[j] -= lr * (m[j] / c1) / ((v[j] / c2).sqrt() + eps);
+                }
+            }
+        }
+    })
+}
 
 fn dot<T: Element + std::iter::Sum>(n: usize) -> Runner {
     let a = Aligned::<T>::new(n, 1);
@@ -349,7 +539,8 @@ fn main() {
         line(row);
     }
     println!(
-        "\nGB/s counts bytes read plus written (dot: 2n, axpy: 3n, scale: 2n elements). \
+        "\nGB/s counts bytes read plus written (dot: 2n, axpy: 3n, scale: 2n, adam: 7n elements; \
+         gemv, gemv_t and the gradients: the n elements of X, a {COLS}-column matrix). \
          Report took {:.1} s.",
         started.elapsed().as_secs_f64()
     );
