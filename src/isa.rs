@@ -238,16 +238,33 @@ impl Kernels {
 
 /// Runs `$simd` with `$s` bound to the backend's token inside the token's
 /// `#[target_feature]` context, or `$scalar` for the scalar reference.
+///
+/// The closure must be `#[inline(always)]`: a closure is compiled with the
+/// features of the function that defines it (none, here), so if LLVM
+/// declined to inline a large kernel body into `vectorize`, every intrinsic
+/// would become a call. That happened to `gemv` on AVX-512 (20x slower).
 macro_rules! dispatch {
     ($k:expr, $s:ident => $simd:expr, scalar => $scalar:expr) => {
         match $k.backend {
             $crate::isa::Backend::Scalar => $scalar,
             #[cfg(target_arch = "x86_64")]
-            $crate::isa::Backend::Avx2($s) => $crate::lanes::Simd::vectorize($s, || $simd),
+            $crate::isa::Backend::Avx2($s) => $crate::lanes::Simd::vectorize(
+                $s,
+                #[inline(always)]
+                || $simd,
+            ),
             #[cfg(target_arch = "x86_64")]
-            $crate::isa::Backend::Avx512($s) => $crate::lanes::Simd::vectorize($s, || $simd),
+            $crate::isa::Backend::Avx512($s) => $crate::lanes::Simd::vectorize(
+                $s,
+                #[inline(always)]
+                || $simd,
+            ),
             #[cfg(target_arch = "aarch64")]
-            $crate::isa::Backend::Neon($s) => $crate::lanes::Simd::vectorize($s, || $simd),
+            $crate::isa::Backend::Neon($s) => $crate::lanes::Simd::vectorize(
+                $s,
+                #[inline(always)]
+                || $simd,
+            ),
         }
     };
 }
