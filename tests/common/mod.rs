@@ -384,9 +384,12 @@ impl<T: TestFloat> MatCase<T> {
                 }
             })
             .collect();
-        let b = match mix {
-            MatMix::Mix(Mix::Special) => value(g, Mix::Zeros),
-            m => mat_value(g, m),
+        // A signed-zero bias a third of the time: `dot + (-0.0)` keeps the
+        // sign of a zero dot, so a lane that lost its -0.0 shows.
+        let b = match (u32::arbitrary(g) % 3, mix) {
+            (0, _) => T::from_f64(if bool::arbitrary(g) { -0.0 } else { 0.0 }),
+            (_, MatMix::Mix(Mix::Special)) => value(g, Mix::Zeros),
+            (_, m) => mat_value(g, m),
         };
         MatCase {
             data,
