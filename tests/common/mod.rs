@@ -384,9 +384,12 @@ impl<T: TestFloat> MatCase<T> {
                 }
             })
             .collect();
-        let b = match mix {
-            MatMix::Mix(Mix::Special) => value(g, Mix::Zeros),
-            m => mat_value(g, m),
+        // A signed-zero bias a third of the time: `dot + (-0.0)` keeps the
+        // sign of a zero dot, so a lane that lost its -0.0 shows.
+        let b = match (u32::arbitrary(g) % 3, mix) {
+            (0, _) => T::from_f64(if bool::arbitrary(g) { -0.0 } else { 0.0 }),
+            (_, MatMix::Mix(Mix::Special)) => value(g, Mix::Zeros),
+            (_, m) => mat_value(g, m),
         };
         MatCase {
             data,
@@ -468,5 +471,96 @@ impl<T: TestFloat> Arbitrary for Labeled<T> {
     }
     fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
         Box::new(self.0.shrink_all().filter(|c| c.rows > 0).map(Labeled))
+    }
+}
+
+// ---- Training kernels: runners shared by tests/train.rs and tests/train_reference.rs ----
+
+pub fn scalar() -> Kernels {
+    Kernels::new(Isa::Scalar).unwrap()
+}
+
+/// [`check`] with `cases` cases.
+pub fn check_n<A: Arbitrary + std::fmt::Debug>(cases: u64, prop: impl Fn(A) -> bool) {
+    let mut g = Gen::new(64);
+    for case in 0..cases {
+        let input = A::arbitrary(&mut g);
+        if prop(input.clone()) {
+            continue;
+        }
+        let mut smallest = input;
+        'shrink: loop {
+            for s in smallest.shrink() {
+                if !prop(s.clone()) {
+                    smallest = s;
+                    continue 'shrink;
+                }
+            }
+            break;
+        }
+        panic!("property failed at case {case}; shrunk input: {smallest:?}");
+    }
+}
+
+pub fn run_gemv<T: TestFloat>(k: Kernels, c: &MatCase<T>) -> Vec<T> {
+    let mut out = vec![T::from_f64(7.0); c.rows];
+    k.gemv(c.x(), c.w.slice(), c.b, &mut out).unwrap();
+    out
+}
+
+pub fn run_gemv_t<T: TestFloat>(k: Kernels, c: &MatCase<T>) -> Vec<T> {
+    let mut out = vec![T::from_f64(7.0); c.cols];
+    k.gemv_t(c.x(), c.v.slice(), &mut out).unwrap();
+    out
+}
+
+/// Which gradient a test runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Model {
+    Linear,
+    Logistic,
+}
+
+pub fn run_gradient<T: TestFloat>(
+    k: Kernels,
+    model: Model,
+    c: &MatCase<T>,
+) -> (Vec<T>, dotgrad::Gradient<T>) {
+    let mut gw = vec![T::from_f64(7.0); c.cols];
+    let (x, y, w) = (c.x(), c.v.slice(), c.w.slice());
+    let g = match model {
+        Model::Linear => k.linear_gradient(x, y, w, c.b, &mut gw),
+        Model::Logistic => k.logistic_gradient(x, y, w, c.b, &mut gw),
+    }
+    .unwrap();
+    (gw, g)
+}
+
+pub fn same_gradient<T: TestFloat>(
+    a: &(Vec<T>, dotgrad::Gradient<T>),
+    b: &(Vec<T>, dotgrad::Gradient<T>),
+) -> bool {
+    same_all(&a.0, &b.0) && same(a.1.grad_b, b.1.grad_b) && same(a.1.loss, b.1.loss)
+}
+
+#[derive(Clone, Debug)]
+pub struct Logits<T>(pub Shifted<T>);
+
+impl<T: TestFloat> Arbitrary for Logits<T> {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let n = usize::arbitrary(g) % (3 * T::W + 2);
+        let offset = usize::arbitrary(g) % 17;
+        let lim = if T::W == 64 { 110.0 } else { 760.0 };
+        let data = (0..n + offset)
+            .map(|_| match u32::arbitrary(g) % 4 {
+                0 => value(g, Mix::Special),
+                1 => T::from_bits_(u64::arbitrary(g)),
+                _ => {
+                    let u = f64::from(u32::arbitrary(g)) / f64::from(u32::MAX);
+                    T::from_f64((2.0 * u - 1.0) * lim)
+                }
+            })
+            .collect();
+        Logits(Shifted { data, offset })
     }
 }
