@@ -84,7 +84,7 @@ pub fn config() -> Criterion {
 /// Fewer samples, each one iteration run many times, for sizes past the
 /// caches where one call takes milliseconds.
 pub fn for_size(group: &mut BenchmarkGroup<'_, WallTime>, bytes: usize) {
-    if bytes >= 16 << 20 {
+    if bytes >= 4 << 20 {
         group.sample_size(10).sampling_mode(SamplingMode::Flat);
     } else {
         group.sample_size(30).sampling_mode(SamplingMode::Auto);
