@@ -65,10 +65,14 @@
 //!
 //! **Accuracy.** With `k = E/W + ceil(log2(blocks)) + log2(W)` (each lane
 //! takes at most `E/W` FMAs per block, then the tree and the fold add one
-//! level each), `|dot - exact| <= gamma(k) * sum_j |a[j]*b[j]| + k * eta`,
-//! where `gamma(k) = k*u / (1 - k*u)` and `eta` is the smallest positive
-//! subnormal ([`dot_error_bound`](crate::dot_error_bound) computes it). For
-//! f32 in one block, `k = 70`: about `4.2e-6` times `sum |a*b|`.
+//! level each), `|dot - exact| <= gamma(k) * sum_j |a[j]*b[j]| + (1 +
+//! gamma(k)) * n * eta / 2`, where `gamma(k) = k*u / (1 - k*u)` and `eta` is
+//! the smallest positive subnormal ([`dot_error_bound`](crate::dot_error_bound)
+//! computes it). For f32 in one block, `k = 70`: about `4.2e-6` times
+//! `sum |a*b|`. The underflow term counts one `eta / 2` per FMA, since each
+//! FMA whose result is subnormal may lose that much (sums of subnormals are
+//! exact); the shared contract's `k * eta` is too small when many products
+//! underflow.
 //!
 //! ### axpy and scale
 //! `axpy(alpha, x, y)`: `y[j] = fma(alpha, x[j], y[j])`.

@@ -39,20 +39,28 @@ pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T, Error> {
     Kernels::best().dot(a, b)
 }
 
-/// The forward error bound of the canonical `dot` of `n` elements (contract
-/// section 5): `gamma(k) * sum_abs + k * eta`, with
+/// The forward error bound of the canonical `dot` of `n` elements:
+/// `gamma(k) * sum_abs + (1 + gamma(k)) * n * eta / 2`, with
 /// `k = E/W + ceil(log2(blocks)) + log2(W)`, `gamma(k) = k*u / (1 - k*u)`,
 /// `u` the unit roundoff and `eta` the smallest positive subnormal of `T`.
 /// `sum_abs` is `sum_j |a[j] * b[j]|`.
+///
+/// The underflow term is larger than the `k * eta` of the shared contract's
+/// section 5, which is too small when many products are subnormal: every
+/// FMA whose result is subnormal may round by up to `eta / 2` (additions of
+/// subnormals are exact), and there are `n` FMAs. For example 500 products
+/// of `0.375 * eta` each round to zero: an error of `187.5 * eta`, where
+/// `k * eta = 70 * eta`.
 pub fn dot_error_bound<T: Element>(n: usize, sum_abs: f64) -> f64 {
     let blocks = n.div_ceil(T::E).max(1);
     let depth = usize::BITS - (blocks - 1).leading_zeros(); // ceil(log2(blocks))
     let k = (T::E / T::W) as f64 + f64::from(depth) + f64::from(T::W.trailing_zeros());
     let ku = k * T::UNIT_ROUNDOFF;
+    let gamma = ku / (1.0 - ku);
     let eta = if T::W == 64 {
         f64::from(f32::from_bits(1))
     } else {
         f64::from_bits(1)
     };
-    ku / (1.0 - ku) * sum_abs + k * eta
+    gamma * sum_abs + (1.0 + gamma) * n as f64 * eta / 2.0
 }

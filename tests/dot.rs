@@ -330,3 +330,23 @@ fn dot_f32_misaligned_offset_pairs() {
 fn dot_f64_misaligned_offset_pairs() {
     misalignment_pairs::<f64>();
 }
+
+#[test]
+fn dot_f32_underflowing_products_within_bound() {
+    // 500 products of 0.375 * eta each round to zero: the result is 0 while
+    // the exact value is 187.5 * eta. The bound's underflow term (one eta/2
+    // per FMA) covers it; a `k * eta` term (70 * eta) would not.
+    let a = vec![2f32.powi(-75); 500];
+    let b = vec![0.75 * 2f32.powi(-75); 500];
+    let exact = 500.0 * 0.75 * 2f64.powi(-150);
+    let bound = dot_error_bound::<f32>(500, exact);
+    assert!(bound >= exact);
+    for_every_isa(|k| {
+        let d = k.dot(&a, &b).unwrap();
+        assert!(
+            (f64::from(d) - exact).abs() <= bound,
+            "{:?}: {d:e}",
+            k.isa()
+        );
+    });
+}

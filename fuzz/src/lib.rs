@@ -162,16 +162,6 @@ pub fn eta<T: Element>() -> f64 {
     }
 }
 
-/// Extra absolute error from gradual underflow that the contract's bound
-/// (section 5: `k * eta`) does not cover: every FMA whose result is
-/// subnormal may round by up to `eta / 2`, and there are `n` of them (the
-/// tree's additions of subnormals are exact). For example 500 products of
-/// `0.375 * eta` each round to zero, an error of `187.5 * eta` against the
-/// bound's `70 * eta`. Reported to the lead; remove this once
-/// `dot_error_bound` carries an `n * eta / 2` term.
-pub fn underflow_slack<T: Element>(n: usize) -> f64 {
-    n as f64 * eta::<T>() / 2.0
-}
 
 /// Checks `d = dot(a, b)` against `dotgrad::dot_error_bound` around a
 /// double-double reference, whenever the reference, `sum |a*b|` and every
@@ -194,10 +184,9 @@ pub fn check_dot_bound<T: Element>(a: &[T], b: &[T], d: T) {
     let ref_err = 2f64.powi(-52) * r.abs() + n as f64 * f64::from_bits(1);
     let err = (d.to_f64() - r).abs();
     assert!(
-        err <= bound + ref_err + underflow_slack::<T>(n),
+        err <= bound + ref_err,
         "dot accuracy: n={n} dot={d:?} reference={r:e} |err|={err:e} bound={bound:e} \
-         (+ reference {ref_err:e}, underflow {:e})",
-        underflow_slack::<T>(n)
+         (+ reference {ref_err:e})"
     );
 }
 
