@@ -18,24 +18,7 @@ pub fn qc_tests() -> u64 {
 /// takes closures, which carry the backend under test.) A failing case is
 /// shrunk while it keeps failing, then reported.
 pub fn check<A: Arbitrary + std::fmt::Debug>(prop: impl Fn(A) -> bool) {
-    let mut g = Gen::new(64);
-    for case in 0..qc_tests() {
-        let input = A::arbitrary(&mut g);
-        if prop(input.clone()) {
-            continue;
-        }
-        let mut smallest = input;
-        'shrink: loop {
-            for s in smallest.shrink() {
-                if !prop(s.clone()) {
-                    smallest = s;
-                    continue 'shrink;
-                }
-            }
-            break;
-        }
-        panic!("property failed at case {case}; shrunk input: {smallest:?}");
-    }
+    check_n(qc_tests(), prop);
 }
 
 /// The kernels for `isa`, or `None` (with a note on stderr) when this CPU
