@@ -12,10 +12,8 @@
 
 mod shared;
 
-use std::time::Instant;
-
-use dotgrad::{Isa, Kernels};
-use shared::{Data, Fit, Model, checksum, logistic_optimum, naive_gradient, train, two_classes};
+use dotgrad::Kernels;
+use shared::{Data, Fit, Model, logistic_optimum, train, two_classes};
 
 const POINTS: usize = 20_000;
 const DIMS: usize = 8;
@@ -55,43 +53,7 @@ fn main() {
     );
     println!("b = {:.4}", fit.b);
 
-    println!("\none epoch ({POINTS} x {DIMS} f32):");
-    let mut gw = vec![0.0f32; d.n];
-    let naive = time(|| {
-        naive_gradient(Model::Logistic, &d, &fit.w, fit.b, &mut gw);
-    });
-    println!("  naive two-pass loop  {:9.1} us", naive * 1e6);
-    for isa in Isa::available() {
-        let k = Kernels::new(isa).unwrap();
-        let t = time(|| {
-            k.logistic_gradient(d.matrix(), &d.y, &fit.w, fit.b, &mut gw)
-                .unwrap();
-        });
-        println!(
-            "  {:20} {:9.1} us   {:5.1}x the naive loop",
-            isa.name(),
-            t * 1e6,
-            naive / t
-        );
-    }
-
-    println!("\nchecksum of the final weights after {STEPS} steps:");
-    for isa in Isa::available() {
-        let fit = train(
-            Kernels::new(isa).unwrap(),
-            Model::Logistic,
-            &d,
-            LR,
-            STEPS,
-            |_, _| {},
-        );
-        println!(
-            "  {:8} {:016x}   loss {:.6}",
-            isa.name(),
-            checksum(&fit),
-            fit.loss
-        );
-    }
+    shared::report_epochs_and_checksums(Model::Logistic, &d, &fit, LR, STEPS);
 }
 
 /// Fraction of points on the right side: `sigmoid(w.x + b) >= 0.5`, with the
@@ -106,21 +68,4 @@ fn accuracy(k: Kernels, d: &Data, fit: &Fit) -> f64 {
         .filter(|(p, y)| (**p >= 0.5) == (**y == 1.0))
         .count();
     right as f64 / d.m as f64
-}
-
-/// Seconds per call: the best of 5 runs of enough calls to take ~20 ms.
-fn time(mut f: impl FnMut()) -> f64 {
-    let t = Instant::now();
-    f();
-    let once = t.elapsed().as_secs_f64().max(1e-7);
-    let reps = ((0.02 / once) as usize).clamp(1, 100_000);
-    (0..5)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            t.elapsed().as_secs_f64() / reps as f64
-        })
-        .fold(f64::INFINITY, f64::min)
 }
