@@ -14,18 +14,11 @@
 #![no_main]
 
 use dotgrad::{Gradient, Isa, Kernels, Matrix};
+use dotgrad_fuzz::{same, same_all};
 use libfuzzer_sys::fuzz_target;
 
 const GUARD: usize = 16;
 const SENTINEL: f32 = -7.0e-3;
-
-fn same(a: f32, b: f32) -> bool {
-    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
-}
-
-fn same_all(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| same(x, y))
-}
 
 struct Input {
     data: Vec<f32>,
