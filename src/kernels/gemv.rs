@@ -83,6 +83,86 @@ pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
     out
 }
 
+/// The dots of `new` with `w` (exactly as [`dots`] computes them, one block:
+/// `w.len() <= E`) interleaved, register by register, with the fold of `old`
+/// into `g` (exactly as [`fold_rows`] computes it; `g.len() == w.len()`).
+/// One loop streams the new rows from memory while the old rows, already
+/// in L1, are folded: the core keeps memory busy during the fold instead of
+/// alternating a load-bound and a compute-bound phase.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn dots_fold<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
+    s: S,
+    new: [&[T]; D],
+    w: &[T],
+    g: &mut [T],
+    old: [&[T]; F],
+    e: [T; F],
+) -> [T; D] {
+    let n = w.len().min(g.len());
+    let mut acc = [s.zero_stripe(); D];
+    let mut ev = [s.zero(); F];
+    for r in 0..F {
+        ev[r] = s.splat(e[r]);
+    }
+    let full = n - n % T::W;
+    let mut j = 0;
+    while j < full {
+        for k in 0..T::W / S::LANES {
+            let o = j + k * S::LANES;
+            let wv = s.load(&w[o..]);
+            for d in 0..D {
+                let lane = &mut acc[d].as_mut()[k];
+                *lane = s.fma(s.load(&new[d][o..]), wv, *lane);
+            }
+            let mut gv = s.load(&g[o..]);
+            for r in 0..F {
+                gv = s.fma(ev[r], s.load(&old[r][o..]), gv);
+            }
+            s.store(&mut g[o..], gv);
+        }
+        j += T::W;
+    }
+    // The last, partial stripe, as in `dots` and `fold_rows`: whole
+    // registers, then the register holding the end (masked FMA for the
+    // dots; lanes past the end of `g` computed on zeros and not stored).
+    for k in 0..T::W / S::LANES {
+        let o = full + k * S::LANES;
+        if o >= n {
+            break;
+        }
+        let r = n - o;
+        if r >= S::LANES {
+            let wv = s.load(&w[o..]);
+            for d in 0..D {
+                let lane = &mut acc[d].as_mut()[k];
+                *lane = s.fma(s.load(&new[d][o..]), wv, *lane);
+            }
+            let mut gv = s.load(&g[o..]);
+            for q in 0..F {
+                gv = s.fma(ev[q], s.load(&old[q][o..]), gv);
+            }
+            s.store(&mut g[o..], gv);
+        } else {
+            let wv = s.load_part(&w[o..]);
+            for d in 0..D {
+                let lane = &mut acc[d].as_mut()[k];
+                *lane = s.fma_part(s.load_part(&new[d][o..]), wv, *lane, r);
+            }
+            let mut gv = s.load_part(&g[o..]);
+            for q in 0..F {
+                gv = s.fma(ev[q], s.load_part(&old[q][o..]), gv);
+            }
+            s.store_part(&mut g[o..], gv);
+        }
+    }
+    let mut out = [T::ZERO; D];
+    for d in 0..D {
+        out[d] = fold(s, acc[d]);
+    }
+    out
+}
+
 /// `g[j] = fma(e[r], rows[r][j], g[j])` for `r = 0..R` in this order, every
 /// `j < g.len()`: `R` rows folded into `g` in one pass over it.
 #[cfg(feature = "alloc")]

@@ -6,8 +6,8 @@
 
 use crate::element::Element;
 use crate::kernels::gemv::{
-    G, add, div, dot_narrow, dot_rows_at_once, dots, fold_narrow, fold_rows, is_narrow, load_regs,
-    store_regs,
+    G, add, div, dot_narrow, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_rows, is_narrow,
+    load_regs, store_regs,
 };
 use crate::kernels::sigmoid::logistic;
 use crate::lanes::Lanes;
@@ -109,49 +109,119 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
         store_regs(s, g, &gv);
         return (gb, l);
     }
+    if w.len() > T::E {
+        // Rows longer than a block: each dot runs the block tree.
+        let mut i = 0;
+        while i < m {
+            let cnt = nb.min(m - i);
+            dot_rows(s, x, w, b, i, &mut z[..cnt]);
+            let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
+            fold_range(s, g, x, i, &e[..cnt]);
+            i += cnt;
+        }
+        return (gb, l);
+    }
+    // Software pipeline over batches: the dots of batch k + 1 run in the
+    // same loop as the fold of batch k (see `dots_fold`). Each dot keeps the
+    // canonical order, residuals and `gb`, `l` go in row order, and each
+    // `g[j]` still receives rows in increasing order (batch k is folded
+    // before batch k + 1), so the bits are those of the plain loop.
     let mut i = 0;
-    while i < m {
-        let cnt = nb.min(m - i);
+    let mut cnt = nb.min(m);
+    dot_rows(s, x, w, b, 0, &mut z[..cnt]);
+    let mut e = residuals::<T, S, LOG>(s, &z, &y[..cnt], &mut gb, &mut l);
+    loop {
+        let next = i + cnt;
+        let cnt2 = nb.min(m - next);
+        let d = dot_rows_at_once::<T, S>();
         let mut r = 0;
-        if dot_rows_at_once::<T, S>() == 4 {
-            while r + 4 <= cnt {
-                let rows = [
-                    x.row(i + r),
-                    x.row(i + r + 1),
-                    x.row(i + r + 2),
-                    x.row(i + r + 3),
+        while r + G <= cnt.min(cnt2) {
+            let old = [
+                x.row(i + r),
+                x.row(i + r + 1),
+                x.row(i + r + 2),
+                x.row(i + r + 3),
+            ];
+            let ee = [e[r], e[r + 1], e[r + 2], e[r + 3]];
+            if d == 4 {
+                let new = [
+                    x.row(next + r),
+                    x.row(next + r + 1),
+                    x.row(next + r + 2),
+                    x.row(next + r + 3),
                 ];
-                let d = dots(s, rows, w);
-                z[r..r + 4].copy_from_slice(&d);
-                r += 4;
+                let zz = dots_fold(s, new, w, g, old, ee);
+                z[r..r + 4].copy_from_slice(&zz);
+            } else {
+                // One new row hides the fold; the other three run alone.
+                [z[r]] = dots_fold(s, [x.row(next + r)], w, g, old, ee);
+                for (q, zq) in z.iter_mut().enumerate().take(r + G).skip(r + 1) {
+                    [*zq] = dots(s, [x.row(next + q)], w);
+                }
             }
+            r += G;
         }
-        while r < cnt {
-            [z[r]] = dots(s, [x.row(i + r)], w);
-            r += 1;
+        fold_range(s, g, x, i + r, &e[r..cnt]);
+        if cnt2 == 0 {
+            return (gb, l);
         }
-        for zr in z.iter_mut().take(cnt) {
-            *zr = *zr + b;
+        for zq in z.iter_mut().take(r) {
+            *zq = *zq + b;
         }
-        let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
-        let mut r = 0;
-        while r + G <= cnt {
+        dot_rows(s, x, w, b, next + r, &mut z[r..cnt2]);
+        e = residuals::<T, S, LOG>(s, &z, &y[next..next + cnt2], &mut gb, &mut l);
+        i = next;
+        cnt = cnt2;
+    }
+}
+
+/// `z[q] = dot(X[i + q], w) + b` for `q < z.len()` (four rows sharing each
+/// load of `w` where the backend allows).
+#[inline(always)]
+fn dot_rows<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, i: usize, z: &mut [T]) {
+    let cnt = z.len();
+    let mut r = 0;
+    if dot_rows_at_once::<T, S>() == 4 {
+        while r + 4 <= cnt {
             let rows = [
                 x.row(i + r),
                 x.row(i + r + 1),
                 x.row(i + r + 2),
                 x.row(i + r + 3),
             ];
-            fold_rows(s, g, rows, [e[r], e[r + 1], e[r + 2], e[r + 3]]);
-            r += G;
+            z[r..r + 4].copy_from_slice(&dots(s, rows, w));
+            r += 4;
         }
-        while r < cnt {
-            fold_rows(s, g, [x.row(i + r)], [e[r]]);
-            r += 1;
-        }
-        i += cnt;
     }
-    (gb, l)
+    while r < cnt {
+        [z[r]] = dots(s, [x.row(i + r)], w);
+        r += 1;
+    }
+    for zr in z.iter_mut() {
+        *zr = *zr + b;
+    }
+}
+
+/// Folds rows `i..i + e.len()` into `g` with their residuals, in order
+/// ([`G`] rows per pass over `g`, then one at a time).
+#[inline(always)]
+fn fold_range<T: Element, S: Lanes<T>>(s: S, g: &mut [T], x: Matrix<'_, T>, i: usize, e: &[T]) {
+    let cnt = e.len();
+    let mut r = 0;
+    while r + G <= cnt {
+        let rows = [
+            x.row(i + r),
+            x.row(i + r + 1),
+            x.row(i + r + 2),
+            x.row(i + r + 3),
+        ];
+        fold_rows(s, g, rows, [e[r], e[r + 1], e[r + 2], e[r + 3]]);
+        r += G;
+    }
+    while r < cnt {
+        fold_rows(s, g, [x.row(i + r)], [e[r]]);
+        r += 1;
+    }
 }
 
 /// The residuals `e_r` of the rows `r < y.len()` (at most [`BATCH`]) from
