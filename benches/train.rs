@@ -2,7 +2,7 @@
 //!
 //! For each shape `m x n` (1024x64, 4096x256, 16384x1024, 100000x100):
 //! - `read`: one streaming pass over `X` (the floor every kernel here
-//!   needs at least once): a wrapping sum of its bits, 64 bytes per step.
+//!   needs at least once): the OR of its bits, four registers per step.
 //! - `linear_gradient/{isa}` and `logistic_gradient/{isa}`: the one-pass
 //!   gradients on every backend this CPU has.
 //! - `two_pass/{isa}`: the same linear gradient as BLAS would do it:
@@ -33,49 +33,70 @@ fn data(len: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// One pass over `x`: a wrapping sum of its bits in 16 independent 32-bit
-/// lanes (64 bytes a step), which the compiler vectorises; compiled with the
-/// widest vector extension this CPU has, so that it is a real floor.
-#[inline(always)]
-fn read_body(x: &[f32]) -> u32 {
-    let mut acc = [0u32; 16];
-    let mut chunks = x.chunks_exact(16);
-    for c in &mut chunks {
-        for (a, v) in acc.iter_mut().zip(c) {
-            *a = a.wrapping_add(v.to_bits());
-        }
-    }
-    for v in chunks.remainder() {
-        acc[0] = acc[0].wrapping_add(v.to_bits());
-    }
-    acc.iter().fold(0, |a, &b| a ^ b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn read_avx512(x: &[f32]) -> u32 {
-    read_body(x)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn read_avx2(x: &[f32]) -> u32 {
-    read_body(x)
-}
-
+/// One pass over `x`, as fast as this CPU reads: the OR of all its bits,
+/// four independent accumulators of the widest registers (256 bytes a step
+/// with AVX-512, 128 with AVX2), so that it is a real floor.
 fn read(x: &[f32]) -> u32 {
+    let bytes: &[u8] = bytemuck::cast_slice(x);
     #[cfg(target_arch = "x86_64")]
     {
         if is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { read_avx512(x) };
+            return unsafe { floor::read_avx512(bytes) };
         }
         if is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { read_avx2(x) };
+            return unsafe { floor::read_avx2(bytes) };
         }
     }
-    read_body(x)
+    bytes.iter().fold(0, |a, &b| a | u32::from(b))
+}
+
+#[cfg(target_arch = "x86_64")]
+mod floor {
+    use std::arch::x86_64::*;
+
+    /// One register type's loads and ORs over `bytes`, then the tail.
+    macro_rules! reader {
+        ($name:ident, $feature:literal, $v:ty, $zero:ident, $load:ident, $or:ident) => {
+            #[target_feature(enable = $feature)]
+            pub fn $name(bytes: &[u8]) -> u32 {
+                const V: usize = size_of::<$v>();
+                let mut acc = [$zero(); 4];
+                let mut chunks = bytes.chunks_exact(4 * V);
+                for c in &mut chunks {
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        // SAFETY: `c` holds 4 * V bytes, so bytes
+                        // k * V .. (k + 1) * V are in bounds; unaligned load.
+                        *a = $or(*a, unsafe { $load(c[k * V..].as_ptr().cast()) });
+                    }
+                }
+                let tail = chunks.remainder().iter().fold(0, |a, &b| a | u32::from(b));
+                let acc = $or($or(acc[0], acc[1]), $or(acc[2], acc[3]));
+                let mut words = [0u32; V / 4];
+                // SAFETY: `words` is exactly V bytes; unaligned store.
+                unsafe { std::ptr::write_unaligned(words.as_mut_ptr().cast::<$v>(), acc) };
+                words.iter().fold(tail, |a, &b| a | b)
+            }
+        };
+    }
+
+    reader!(
+        read_avx512,
+        "avx512f",
+        __m512i,
+        _mm512_setzero_si512,
+        _mm512_loadu_si512,
+        _mm512_or_si512
+    );
+    reader!(
+        read_avx2,
+        "avx2",
+        __m256i,
+        _mm256_setzero_si256,
+        _mm256_loadu_si256,
+        _mm256_or_si256
+    );
 }
 
 fn isas() -> Vec<Isa> {
