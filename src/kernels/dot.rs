@@ -9,6 +9,19 @@ use crate::tree;
 pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
+    if n <= S::LANES {
+        // One register: every other register of the stripe stays +0.0, so
+        // the fold's first level gives `acc + 0.0` in register 0 and every
+        // further level adds +0.0 again, which changes nothing more
+        // (`(x + 0) + 0 == x + 0` bit for bit, NaNs included). One add
+        // instead of the whole register tree: the short-call latency.
+        let acc = if n == S::LANES {
+            s.fma(s.load(a), s.load(b), s.zero())
+        } else {
+            s.fma_part(s.load_part(a), s.load_part(b), s.zero(), n)
+        };
+        return s.reduce(s.add(acc, s.zero()));
+    }
     if n <= T::E {
         return fold(s, s.dot_block(a, b));
     }
