@@ -42,41 +42,7 @@ pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
         return out;
     }
     let mut acc = [s.zero_stripe(); D];
-    let full = n - n % T::W;
-    let mut j = 0;
-    while j < full {
-        for k in 0..T::W / S::LANES {
-            let o = j + k * S::LANES;
-            let wv = s.load(&w[o..]);
-            for d in 0..D {
-                let lane = &mut acc[d].as_mut()[k];
-                *lane = s.fma(s.load(&rows[d][o..]), wv, *lane);
-            }
-        }
-        j += T::W;
-    }
-    // The last, partial stripe: whole registers, then the register holding
-    // the end with a masked FMA; registers past the end stay untouched.
-    for k in 0..T::W / S::LANES {
-        let o = full + k * S::LANES;
-        if o >= n {
-            break;
-        }
-        let r = n - o;
-        if r >= S::LANES {
-            let wv = s.load(&w[o..]);
-            for d in 0..D {
-                let lane = &mut acc[d].as_mut()[k];
-                *lane = s.fma(s.load(&rows[d][o..]), wv, *lane);
-            }
-        } else {
-            let wv = s.load_part(&w[o..]);
-            for d in 0..D {
-                let lane = &mut acc[d].as_mut()[k];
-                *lane = s.fma_part(s.load_part(&rows[d][o..]), wv, *lane, r);
-            }
-        }
-    }
+    walk::<T, S, D, 0>(s, n, rows, w, &mut acc, &mut [], [], []);
     for d in 0..D {
         out[d] = fold(s, acc[d]);
     }
@@ -101,66 +67,114 @@ pub(crate) fn dots_fold<T: Element, S: Lanes<T>, const D: usize, const F: usize>
 ) -> [T; D] {
     let n = w.len().min(g.len());
     let mut acc = [s.zero_stripe(); D];
-    let mut ev = [s.zero(); F];
-    for r in 0..F {
-        ev[r] = s.splat(e[r]);
-    }
-    let full = n - n % T::W;
-    let mut j = 0;
-    while j < full {
-        for k in 0..T::W / S::LANES {
-            let o = j + k * S::LANES;
-            let wv = s.load(&w[o..]);
-            for d in 0..D {
-                let lane = &mut acc[d].as_mut()[k];
-                *lane = s.fma(s.load(&new[d][o..]), wv, *lane);
-            }
-            let mut gv = s.load(&g[o..]);
-            for r in 0..F {
-                gv = s.fma(ev[r], s.load(&old[r][o..]), gv);
-            }
-            s.store(&mut g[o..], gv);
-        }
-        j += T::W;
-    }
-    // The last, partial stripe, as in `dots` and `fold_rows`: whole
-    // registers, then the register holding the end (masked FMA for the
-    // dots; lanes past the end of `g` computed on zeros and not stored).
-    for k in 0..T::W / S::LANES {
-        let o = full + k * S::LANES;
-        if o >= n {
-            break;
-        }
-        let r = n - o;
-        if r >= S::LANES {
-            let wv = s.load(&w[o..]);
-            for d in 0..D {
-                let lane = &mut acc[d].as_mut()[k];
-                *lane = s.fma(s.load(&new[d][o..]), wv, *lane);
-            }
-            let mut gv = s.load(&g[o..]);
-            for q in 0..F {
-                gv = s.fma(ev[q], s.load(&old[q][o..]), gv);
-            }
-            s.store(&mut g[o..], gv);
-        } else {
-            let wv = s.load_part(&w[o..]);
-            for d in 0..D {
-                let lane = &mut acc[d].as_mut()[k];
-                *lane = s.fma_part(s.load_part(&new[d][o..]), wv, *lane, r);
-            }
-            let mut gv = s.load_part(&g[o..]);
-            for q in 0..F {
-                gv = s.fma(ev[q], s.load_part(&old[q][o..]), gv);
-            }
-            s.store_part(&mut g[o..], gv);
-        }
-    }
+    walk(s, n, new, w, &mut acc, g, old, e);
     let mut out = [T::ZERO; D];
     for d in 0..D {
         out[d] = fold(s, acc[d]);
     }
     out
+}
+
+/// `rows[d][lo..hi]` for every `d`.
+#[inline(always)]
+fn sub<'a, T, const D: usize>(rows: &[&'a [T]; D], lo: usize, hi: usize) -> [&'a [T]; D] {
+    let mut out: [&[T]; D] = [&[]; D];
+    for d in 0..D {
+        out[d] = &rows[d][lo..hi];
+    }
+    out
+}
+
+/// The one register walk behind [`dots`], [`dots_fold`] and [`fold_rows`],
+/// over elements `0..n`: the dots of `new` with `w` into the stripes `acc`
+/// (canonical lanes: element `j` goes to lane `j mod W`, one block, so
+/// `n <= E` when `D > 0`), and the fold `g[j] = fma(e[r], old[r][j], g[j])`
+/// of the `old` rows, `r` in order. `D = 0` or `F = 0` leaves that half out.
+/// Whole stripes are sliced once each (so the register loads inside need
+/// no bounds checks), then the last, partial stripe: whole registers, then
+/// the register holding the end (a masked FMA for the dots, registers past
+/// the end untouched; for the fold, lanes past the end computed on zeros
+/// and never stored).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
+    s: S,
+    n: usize,
+    new: [&[T]; D],
+    w: &[T],
+    acc: &mut [S::Stripe; D],
+    g: &mut [T],
+    old: [&[T]; F],
+    e: [T; F],
+) {
+    let mut ev = [s.zero(); F];
+    for r in 0..F {
+        ev[r] = s.splat(e[r]);
+    }
+    let (l, wd) = (S::LANES, T::W);
+    let mut j = 0;
+    while j + wd <= n {
+        let (nj, oj) = (sub(&new, j, j + wd), sub(&old, j, j + wd));
+        let wj = if D > 0 { &w[j..j + wd] } else { &[] };
+        let gj = if F > 0 { &mut g[j..j + wd] } else { &mut [] };
+        for k in 0..wd / l {
+            let o = k * l;
+            if D > 0 {
+                let wv = s.load(&wj[o..]);
+                for d in 0..D {
+                    let lane = &mut acc[d].as_mut()[k];
+                    *lane = s.fma(s.load(&nj[d][o..]), wv, *lane);
+                }
+            }
+            if F > 0 {
+                let mut gv = s.load(&gj[o..]);
+                for r in 0..F {
+                    gv = s.fma(ev[r], s.load(&oj[r][o..]), gv);
+                }
+                s.store(&mut gj[o..], gv);
+            }
+        }
+        j += wd;
+    }
+    for k in 0..wd / l {
+        let o = j + k * l;
+        if o >= n {
+            break;
+        }
+        let r = n - o;
+        let (x, y) = (sub(&new, o, n), sub(&old, o, n));
+        if r >= l {
+            if D > 0 {
+                let wv = s.load(&w[o..]);
+                for d in 0..D {
+                    let lane = &mut acc[d].as_mut()[k];
+                    *lane = s.fma(s.load(x[d]), wv, *lane);
+                }
+            }
+            if F > 0 {
+                let mut gv = s.load(&g[o..]);
+                for q in 0..F {
+                    gv = s.fma(ev[q], s.load(y[q]), gv);
+                }
+                s.store(&mut g[o..], gv);
+            }
+        } else {
+            if D > 0 {
+                let wv = s.load_part(&w[o..n]);
+                for d in 0..D {
+                    let lane = &mut acc[d].as_mut()[k];
+                    *lane = s.fma_part(s.load_part(x[d]), wv, *lane, r);
+                }
+            }
+            if F > 0 {
+                let mut gv = s.load_part(&g[o..n]);
+                for q in 0..F {
+                    gv = s.fma(ev[q], s.load_part(y[q]), gv);
+                }
+                s.store_part(&mut g[o..n], gv);
+            }
+        }
+    }
 }
 
 /// `g[j] = fma(e[r], rows[r][j], g[j])` for `r = 0..R` in this order, every
@@ -173,29 +187,7 @@ pub(crate) fn fold_rows<T: Element, S: Lanes<T>, const R: usize>(
     rows: [&[T]; R],
     e: [T; R],
 ) {
-    let mut ev = [s.zero(); R];
-    for r in 0..R {
-        ev[r] = s.splat(e[r]);
-    }
-    let mut cg = g.chunks_exact_mut(S::LANES);
-    let mut o = 0;
-    for gs in &mut cg {
-        let mut acc = s.load(gs);
-        for r in 0..R {
-            acc = s.fma(ev[r], s.load(&rows[r][o..]), acc);
-        }
-        s.store(gs, acc);
-        o += S::LANES;
-    }
-    let gs = cg.into_remainder();
-    if !gs.is_empty() {
-        // Lanes past the end are computed on zeros and never stored.
-        let mut acc = s.load_part(gs);
-        for r in 0..R {
-            acc = s.fma(ev[r], s.load_part(&rows[r][o..]), acc);
-        }
-        s.store_part(gs, acc);
-    }
+    walk::<T, S, 0, R>(s, g.len(), [], &[], &mut [], g, rows, e);
 }
 
 /// The block tree's `(+)` on vector partials: `l[j] = l[j] + r[j]`.

@@ -155,9 +155,9 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
             } else {
                 // One new row hides the fold; the other three run alone.
                 [z[r]] = dots_fold(s, [x.row(next + r)], w, g, old, ee);
-                for (q, zq) in z.iter_mut().enumerate().take(r + G).skip(r + 1) {
-                    [*zq] = dots(s, [x.row(next + q)], w);
-                }
+                [z[r + 1]] = dots(s, [x.row(next + r + 1)], w);
+                [z[r + 2]] = dots(s, [x.row(next + r + 2)], w);
+                [z[r + 3]] = dots(s, [x.row(next + r + 3)], w);
             }
             r += G;
         }
