@@ -100,6 +100,10 @@ pub(crate) trait Lanes<T: Element>: Simd {
 pub(crate) trait Rotate<T: Element>: Lanes<T> {
     /// The load size, in bytes, that a register load should be aligned to.
     const ALIGN: usize;
+    /// The fewest elements, in stripes, for which the rotated schedule is
+    /// worth its fixed cost (the shifted head, the masked last chunk and one
+    /// unrotation per register); shorter inputs use split loads.
+    const MIN_STRIPES: usize;
     /// `r[p] = v[p - off]` for `p >= off` (lanes `< off` unspecified).
     fn shift_up(self, v: Self::V, off: usize) -> Self::V;
     /// `r[i] = lo[i + off]` if `i + off < LANES`, else `hi[i + off - LANES]`.

@@ -290,6 +290,10 @@ fn misalignment_pairs<T: TestFloat>() {
         T::W,
         T::W + 1,
         3 * T::W + 5,
+        6 * T::W - 1, // around the rotated schedule's thresholds
+        6 * T::W,
+        12 * T::W - 1,
+        12 * T::W + 3,
         T::E - 3,
         T::E + 17,
         3 * T::E + 77,

@@ -111,7 +111,8 @@ pub(crate) fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut S::Stripe, x:
 /// and one permute per register at the end of the block undoes the rotation,
 /// so the stripe is bit for bit the one [`block`] computes. Lane assignment
 /// depends only on element indices, never on addresses. Inputs with
-/// different misalignments (or shorter than a stripe) use [`block`].
+/// different misalignments, or shorter than [`Rotate::MIN_STRIPES`]
+/// stripes, use [`block`].
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
@@ -120,7 +121,7 @@ pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) ->
     let (a, b) = (&a[..n], &b[..n]);
     let size = core::mem::size_of::<T>();
     let off = (a.as_ptr() as usize % S::ALIGN) / size;
-    if off == 0 || (b.as_ptr() as usize % S::ALIGN) / size != off || n < T::W {
+    if off == 0 || (b.as_ptr() as usize % S::ALIGN) / size != off || n < S::MIN_STRIPES * T::W {
         return block(s, a, b);
     }
     let h = l - off; // elements before the first aligned chunk
