@@ -226,22 +226,27 @@ pub(crate) fn div<T: Element, S: Lanes<T>>(s: S, x: &mut [T], d: T) {
 }
 
 /// Registers that hold a short row whole: rows of at most
-/// `NARROW * LANES` elements (32 f32 on AVX2, 64 on AVX-512, 16 on NEON)
-/// keep `w` and the partial `g` in registers for a whole row block.
-pub(crate) const NARROW: usize = 4;
+/// `narrow_regs() * LANES` elements keep `w` and the partial `g` in
+/// registers for a whole row block. 8 where the register file has 32
+/// registers (AVX-512: rows of up to 128 f32; NEON: 32), else 4 (AVX2: 32
+/// f32), which leaves room for the row itself and a stripe of accumulators.
+#[inline(always)]
+pub(crate) fn narrow_regs<S: crate::lanes::Simd>() -> usize {
+    if S::REGISTERS >= 32 { 8 } else { 4 }
+}
 
 /// Whether rows of `n` elements take the short-row path.
 #[inline(always)]
 pub(crate) fn is_narrow<T: Element, S: Lanes<T>>(n: usize) -> bool {
-    n <= NARROW * S::LANES
+    n <= narrow_regs::<S>() * S::LANES
 }
 
-/// `v` (at most `NARROW * LANES` elements) in registers; lanes past the
-/// end are `+0.0`.
+/// `v` (at most `N * LANES` elements) in registers; lanes past the end are
+/// `+0.0`.
 #[inline(always)]
-pub(crate) fn load_regs<T: Element, S: Lanes<T>>(s: S, v: &[T]) -> [S::V; NARROW] {
+pub(crate) fn load_regs<T: Element, S: Lanes<T>, const N: usize>(s: S, v: &[T]) -> [S::V; N] {
     let n = v.len();
-    let mut r = [s.zero(); NARROW];
+    let mut r = [s.zero(); N];
     for (k, reg) in r.iter_mut().enumerate() {
         let o = k * S::LANES;
         if o >= n {
@@ -259,7 +264,11 @@ pub(crate) fn load_regs<T: Element, S: Lanes<T>>(s: S, v: &[T]) -> [S::V; NARROW
 /// Stores the first `v.len()` lanes of `r` into `v`.
 #[cfg(feature = "alloc")]
 #[inline(always)]
-pub(crate) fn store_regs<T: Element, S: Lanes<T>>(s: S, v: &mut [T], r: &[S::V; NARROW]) {
+pub(crate) fn store_regs<T: Element, S: Lanes<T>, const N: usize>(
+    s: S,
+    v: &mut [T],
+    r: &[S::V; N],
+) {
     let n = v.len();
     for (k, reg) in r.iter().enumerate() {
         let o = k * S::LANES;
@@ -274,31 +283,94 @@ pub(crate) fn store_regs<T: Element, S: Lanes<T>>(s: S, v: &mut [T], r: &[S::V; 
     }
 }
 
-/// The canonical dot of a short row (`row.len() <= NARROW * LANES`) with
-/// `w` already in registers. The row fills the first registers of one
-/// stripe: lane `j` gets `fma(x[j], w[j], +0.0)`, and every other lane is
-/// `+0.0` (`fma(0, 0, +0.0)` for lanes past the end), exactly as in the
-/// general loop; then the full `fold`.
+/// The canonical dot of a short row (`row.len() <= N * LANES`) with `w`
+/// already in registers, exactly as the general loop computes it. The first
+/// stripe's registers each take one FMA from `+0.0` (registers past the end
+/// get `fma(0, 0, +0.0) = +0.0`, the same as untouched); registers of a
+/// second stripe (`N` above the stripe's register count) go onto the same
+/// accumulators, the one holding the end with a masked FMA and those wholly
+/// past the end skipped, as in the general loop's partial stripe. Then the
+/// full `fold`.
 #[inline(always)]
-pub(crate) fn dot_narrow<T: Element, S: Lanes<T>>(s: S, row: &[T], w: &[S::V; NARROW]) -> T {
-    let x = load_regs(s, row);
+pub(crate) fn dot_narrow<T: Element, S: Lanes<T>, const N: usize>(
+    s: S,
+    row: &[T],
+    w: &[S::V; N],
+) -> T {
+    let n = row.len();
+    let x = load_regs::<T, S, N>(s, row);
     let mut acc = s.zero_stripe();
-    for (k, lane) in acc.as_mut().iter_mut().take(NARROW).enumerate() {
-        *lane = s.fma(x[k], w[k], *lane);
+    let lanes = acc.as_mut();
+    let regs = lanes.len();
+    for k in 0..N {
+        if k < regs {
+            lanes[k] = s.fma(x[k], w[k], lanes[k]);
+            continue;
+        }
+        let o = k * S::LANES;
+        if o >= n {
+            break;
+        }
+        let lane = &mut lanes[k - regs];
+        *lane = if n - o >= S::LANES {
+            s.fma(x[k], w[k], *lane)
+        } else {
+            s.fma_part(x[k], w[k], *lane, n - o)
+        };
     }
     fold(s, acc)
 }
 
 /// `g = fma(e, x, g)` register by register, for a short row `x` (lanes past
-/// the row's end are never stored).
+/// the row's end are never stored; registers wholly past it are skipped).
 #[cfg(feature = "alloc")]
 #[inline(always)]
-pub(crate) fn fold_narrow<T: Element, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW], row: &[T], e: T) {
-    let x = load_regs(s, row);
+pub(crate) fn fold_narrow<T: Element, S: Lanes<T>, const N: usize>(
+    s: S,
+    g: &mut [S::V; N],
+    row: &[T],
+    e: T,
+) {
+    let x = load_regs::<T, S, N>(s, row);
     let ev = s.splat(e);
-    for k in 0..NARROW {
+    for k in 0..N {
+        if k * S::LANES >= row.len() {
+            break;
+        }
         g[k] = s.fma(ev, x[k], g[k]);
     }
+}
+
+/// [`gemv`] for short rows, `N` registers a row.
+#[inline(always)]
+fn gemv_narrow<T: Element, S: Lanes<T>, const N: usize>(
+    s: S,
+    x: Matrix<'_, T>,
+    w: &[T],
+    b: T,
+    out: &mut [T],
+) {
+    let wv = load_regs::<T, S, N>(s, w);
+    let m = x.rows().min(out.len());
+    for (i, o) in out.iter_mut().enumerate().take(m) {
+        *o = dot_narrow(s, x.row(i), &wv) + b;
+    }
+}
+
+/// One row block of [`gemv_t`] for short rows, `N` registers a row.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn gemv_t_narrow<T: Element, S: Lanes<T>, const N: usize>(
+    s: S,
+    x: Matrix<'_, T>,
+    v: &[T],
+    g: &mut [T],
+) {
+    let mut gv = load_regs::<T, S, N>(s, g);
+    for (i, &vi) in v.iter().enumerate().take(x.rows()) {
+        fold_narrow(s, &mut gv, x.row(i), vi);
+    }
+    store_regs(s, g, &gv);
 }
 
 /// `out[i] = dot(X[i], w) + b`. `w.len() == x.cols()`, `out.len() == x.rows()`.
@@ -306,9 +378,9 @@ pub(crate) fn fold_narrow<T: Element, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW],
 pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     let m = x.rows().min(out.len());
     if is_narrow::<T, S>(w.len()) {
-        let wv = load_regs(s, w);
-        for (i, o) in out.iter_mut().enumerate().take(m) {
-            *o = dot_narrow(s, x.row(i), &wv) + b;
+        match narrow_regs::<S>() {
+            8 => gemv_narrow::<T, S, 8>(s, x, w, b, out),
+            _ => gemv_narrow::<T, S, 4>(s, x, w, b, out),
         }
         return;
     }
@@ -367,11 +439,10 @@ pub(crate) fn gemv_t<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], o
 fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mut [T]) {
     let m = x.rows();
     if is_narrow::<T, S>(g.len()) {
-        let mut gv = load_regs(s, g);
-        for (i, &vi) in v.iter().enumerate().take(m) {
-            fold_narrow(s, &mut gv, x.row(i), vi);
+        match narrow_regs::<S>() {
+            8 => gemv_t_narrow::<T, S, 8>(s, x, v, g),
+            _ => gemv_t_narrow::<T, S, 4>(s, x, v, g),
         }
-        store_regs(s, g, &gv);
         return;
     }
     let mut i = 0;
