@@ -16,8 +16,6 @@ pub(crate) trait Simd: Copy {
     /// Runs `f` in a function compiled with this backend's target features,
     /// so that the kernel body inlined into `f` uses them.
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R;
-    /// Vector registers in the register file (16 or 32).
-    const REGISTERS: usize;
 }
 
 /// Register operations of a backend on element type `T`. A register holds

@@ -261,7 +261,7 @@ fn empty_shapes() {
 #[test]
 fn narrow_and_wide_row_boundaries() {
     // Every row length around the short-row path's limit (32 f32 on AVX2,
-    // 128 on AVX-512, 32 on NEON) and around W and 2W, with -0.0 products in
+    // 64 on AVX-512, 16 on NEON) and around W and 2W, with -0.0 products in
     // every lane (tiny values of opposite signs), on every backend.
     for n in (0..=3 * f32::W + 1).chain([f32::E - 1, f32::E, f32::E + 1]) {
         for m in [1usize, 3, 4, 5, 17, 257] {

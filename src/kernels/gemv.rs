@@ -226,27 +226,22 @@ pub(crate) fn div<T: Element, S: Lanes<T>>(s: S, x: &mut [T], d: T) {
 }
 
 /// Registers that hold a short row whole: rows of at most
-/// `narrow_regs() * LANES` elements keep `w` and the partial `g` in
-/// registers for a whole row block. 8 where the register file has 32
-/// registers (AVX-512: rows of up to 128 f32; NEON: 32), else 4 (AVX2: 32
-/// f32), which leaves room for the row itself and a stripe of accumulators.
-#[inline(always)]
-pub(crate) fn narrow_regs<S: crate::lanes::Simd>() -> usize {
-    if S::REGISTERS >= 32 { 8 } else { 4 }
-}
+/// `NARROW * LANES` elements (32 f32 on AVX2, 64 on AVX-512, 16 on NEON)
+/// keep `w` and the partial `g` in registers for a whole row block.
+pub(crate) const NARROW: usize = 4;
 
 /// Whether rows of `n` elements take the short-row path.
 #[inline(always)]
 pub(crate) fn is_narrow<T: Element, S: Lanes<T>>(n: usize) -> bool {
-    n <= narrow_regs::<S>() * S::LANES
+    n <= NARROW * S::LANES
 }
 
-/// `v` (at most `N * LANES` elements) in registers; lanes past the end are
-/// `+0.0`.
+/// `v` (at most `NARROW * LANES` elements) in registers; lanes past the
+/// end are `+0.0`.
 #[inline(always)]
-pub(crate) fn load_regs<T: Element, S: Lanes<T>, const N: usize>(s: S, v: &[T]) -> [S::V; N] {
+pub(crate) fn load_regs<T: Element, S: Lanes<T>>(s: S, v: &[T]) -> [S::V; NARROW] {
     let n = v.len();
-    let mut r = [s.zero(); N];
+    let mut r = [s.zero(); NARROW];
     for (k, reg) in r.iter_mut().enumerate() {
         let o = k * S::LANES;
         if o >= n {
@@ -264,11 +259,7 @@ pub(crate) fn load_regs<T: Element, S: Lanes<T>, const N: usize>(s: S, v: &[T]) 
 /// Stores the first `v.len()` lanes of `r` into `v`.
 #[cfg(feature = "alloc")]
 #[inline(always)]
-pub(crate) fn store_regs<T: Element, S: Lanes<T>, const N: usize>(
-    s: S,
-    v: &mut [T],
-    r: &[S::V; N],
-) {
+pub(crate) fn store_regs<T: Element, S: Lanes<T>>(s: S, v: &mut [T], r: &[S::V; NARROW]) {
     let n = v.len();
     for (k, reg) in r.iter().enumerate() {
         let o = k * S::LANES;
@@ -283,94 +274,31 @@ pub(crate) fn store_regs<T: Element, S: Lanes<T>, const N: usize>(
     }
 }
 
-/// The canonical dot of a short row (`row.len() <= N * LANES`) with `w`
-/// already in registers, exactly as the general loop computes it. The first
-/// stripe's registers each take one FMA from `+0.0` (registers past the end
-/// get `fma(0, 0, +0.0) = +0.0`, the same as untouched); registers of a
-/// second stripe (`N` above the stripe's register count) go onto the same
-/// accumulators, the one holding the end with a masked FMA and those wholly
-/// past the end skipped, as in the general loop's partial stripe. Then the
-/// full `fold`.
+/// The canonical dot of a short row (`row.len() <= NARROW * LANES`) with
+/// `w` already in registers. The row fills the first registers of one
+/// stripe: lane `j` gets `fma(x[j], w[j], +0.0)`, and every other lane is
+/// `+0.0` (`fma(0, 0, +0.0)` for lanes past the end), exactly as in the
+/// general loop; then the full `fold`.
 #[inline(always)]
-pub(crate) fn dot_narrow<T: Element, S: Lanes<T>, const N: usize>(
-    s: S,
-    row: &[T],
-    w: &[S::V; N],
-) -> T {
-    let n = row.len();
-    let x = load_regs::<T, S, N>(s, row);
+pub(crate) fn dot_narrow<T: Element, S: Lanes<T>>(s: S, row: &[T], w: &[S::V; NARROW]) -> T {
+    let x = load_regs(s, row);
     let mut acc = s.zero_stripe();
-    let lanes = acc.as_mut();
-    let regs = lanes.len();
-    for k in 0..N {
-        if k < regs {
-            lanes[k] = s.fma(x[k], w[k], lanes[k]);
-            continue;
-        }
-        let o = k * S::LANES;
-        if o >= n {
-            break;
-        }
-        let lane = &mut lanes[k - regs];
-        *lane = if n - o >= S::LANES {
-            s.fma(x[k], w[k], *lane)
-        } else {
-            s.fma_part(x[k], w[k], *lane, n - o)
-        };
+    for (k, lane) in acc.as_mut().iter_mut().take(NARROW).enumerate() {
+        *lane = s.fma(x[k], w[k], *lane);
     }
     fold(s, acc)
 }
 
 /// `g = fma(e, x, g)` register by register, for a short row `x` (lanes past
-/// the row's end are never stored; registers wholly past it are skipped).
+/// the row's end are never stored).
 #[cfg(feature = "alloc")]
 #[inline(always)]
-pub(crate) fn fold_narrow<T: Element, S: Lanes<T>, const N: usize>(
-    s: S,
-    g: &mut [S::V; N],
-    row: &[T],
-    e: T,
-) {
-    let x = load_regs::<T, S, N>(s, row);
+pub(crate) fn fold_narrow<T: Element, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW], row: &[T], e: T) {
+    let x = load_regs(s, row);
     let ev = s.splat(e);
-    for k in 0..N {
-        if k * S::LANES >= row.len() {
-            break;
-        }
+    for k in 0..NARROW {
         g[k] = s.fma(ev, x[k], g[k]);
     }
-}
-
-/// [`gemv`] for short rows, `N` registers a row.
-#[inline(always)]
-fn gemv_narrow<T: Element, S: Lanes<T>, const N: usize>(
-    s: S,
-    x: Matrix<'_, T>,
-    w: &[T],
-    b: T,
-    out: &mut [T],
-) {
-    let wv = load_regs::<T, S, N>(s, w);
-    let m = x.rows().min(out.len());
-    for (i, o) in out.iter_mut().enumerate().take(m) {
-        *o = dot_narrow(s, x.row(i), &wv) + b;
-    }
-}
-
-/// One row block of [`gemv_t`] for short rows, `N` registers a row.
-#[cfg(feature = "alloc")]
-#[inline(always)]
-fn gemv_t_narrow<T: Element, S: Lanes<T>, const N: usize>(
-    s: S,
-    x: Matrix<'_, T>,
-    v: &[T],
-    g: &mut [T],
-) {
-    let mut gv = load_regs::<T, S, N>(s, g);
-    for (i, &vi) in v.iter().enumerate().take(x.rows()) {
-        fold_narrow(s, &mut gv, x.row(i), vi);
-    }
-    store_regs(s, g, &gv);
 }
 
 /// `out[i] = dot(X[i], w) + b`. `w.len() == x.cols()`, `out.len() == x.rows()`.
@@ -378,9 +306,9 @@ fn gemv_t_narrow<T: Element, S: Lanes<T>, const N: usize>(
 pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     let m = x.rows().min(out.len());
     if is_narrow::<T, S>(w.len()) {
-        match narrow_regs::<S>() {
-            8 => gemv_narrow::<T, S, 8>(s, x, w, b, out),
-            _ => gemv_narrow::<T, S, 4>(s, x, w, b, out),
+        let wv = load_regs(s, w);
+        for (i, o) in out.iter_mut().enumerate().take(m) {
+            *o = dot_narrow(s, x.row(i), &wv) + b;
         }
         return;
     }
@@ -439,10 +367,11 @@ pub(crate) fn gemv_t<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], o
 fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mut [T]) {
     let m = x.rows();
     if is_narrow::<T, S>(g.len()) {
-        match narrow_regs::<S>() {
-            8 => gemv_t_narrow::<T, S, 8>(s, x, v, g),
-            _ => gemv_t_narrow::<T, S, 4>(s, x, v, g),
+        let mut gv = load_regs(s, g);
+        for (i, &vi) in v.iter().enumerate().take(m) {
+            fold_narrow(s, &mut gv, x.row(i), vi);
         }
+        store_regs(s, g, &gv);
         return;
     }
     let mut i = 0;

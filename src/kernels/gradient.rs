@@ -7,7 +7,7 @@
 use crate::element::Element;
 use crate::kernels::gemv::{
     G, add, div, dot_narrow, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_rows, is_narrow,
-    load_regs, narrow_regs, store_regs,
+    load_regs, store_regs,
 };
 use crate::kernels::sigmoid::logistic;
 use crate::lanes::Lanes;
@@ -89,14 +89,26 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
     let m = x.rows();
     let nb = batch::<T>(w.len());
     let (mut gb, mut l) = (T::ZERO, T::ZERO);
+    let mut z = [T::ZERO; BATCH];
     if is_narrow::<T, S>(w.len()) {
         // Short rows: `w` and `g` stay in registers for the whole block.
-        return match narrow_regs::<S>() {
-            8 => narrow::<T, S, LOG, 8>(s, x, y, w, b, g),
-            _ => narrow::<T, S, LOG, 4>(s, x, y, w, b, g),
-        };
+        let wv = load_regs(s, w);
+        let mut gv = load_regs(s, g);
+        let mut i = 0;
+        while i < m {
+            let cnt = nb.min(m - i);
+            for (r, zr) in z.iter_mut().enumerate().take(cnt) {
+                *zr = dot_narrow(s, x.row(i + r), &wv) + b;
+            }
+            let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
+            for (r, &er) in e.iter().enumerate().take(cnt) {
+                fold_narrow(s, &mut gv, x.row(i + r), er);
+            }
+            i += cnt;
+        }
+        store_regs(s, g, &gv);
+        return (gb, l);
     }
-    let mut z = [T::ZERO; BATCH];
     if w.len() > T::E {
         // Rows longer than a block: each dot runs the block tree.
         let mut i = 0;
@@ -161,40 +173,6 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
         i = next;
         cnt = cnt2;
     }
-}
-
-/// [`block`] for short rows (`N` registers a row): `w` and the block's
-/// partial in registers, rows in batches of [`BATCH`]: their dots, their
-/// residuals, then the same rows folded in order.
-#[inline(always)]
-fn narrow<T: Element, S: Lanes<T>, const LOG: bool, const N: usize>(
-    s: S,
-    x: Matrix<'_, T>,
-    y: &[T],
-    w: &[T],
-    b: T,
-    g: &mut [T],
-) -> (T, T) {
-    let m = x.rows();
-    let nb = batch::<T>(w.len());
-    let (mut gb, mut l) = (T::ZERO, T::ZERO);
-    let mut z = [T::ZERO; BATCH];
-    let wv = load_regs::<T, S, N>(s, w);
-    let mut gv = load_regs::<T, S, N>(s, g);
-    let mut i = 0;
-    while i < m {
-        let cnt = nb.min(m - i);
-        for (r, zr) in z.iter_mut().enumerate().take(cnt) {
-            *zr = dot_narrow(s, x.row(i + r), &wv) + b;
-        }
-        let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
-        for (r, &er) in e.iter().enumerate().take(cnt) {
-            fold_narrow(s, &mut gv, x.row(i + r), er);
-        }
-        i += cnt;
-    }
-    store_regs(s, g, &gv);
-    (gb, l)
 }
 
 /// `z[q] = dot(X[i + q], w) + b` for `q < z.len()` (four rows sharing each

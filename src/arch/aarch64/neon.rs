@@ -23,8 +23,6 @@ impl Neon {
 }
 
 impl Simd for Neon {
-    const REGISTERS: usize = 32;
-
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
         #[target_feature(enable = "neon")]

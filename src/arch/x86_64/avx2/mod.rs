@@ -21,8 +21,6 @@ impl Avx2 {
 }
 
 impl Simd for Avx2 {
-    const REGISTERS: usize = 16;
-
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
         #[target_feature(enable = "avx2,fma")]

@@ -23,8 +23,6 @@ impl Avx512 {
 }
 
 impl Simd for Avx512 {
-    const REGISTERS: usize = 32;
-
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
         #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
