@@ -17,7 +17,7 @@ if ! command -v objdump >/dev/null; then
 fi
 bad=$(objdump -d --no-show-raw-insn -C "$bin" |
     awk '/^[0-9a-f]+ <.*>:$/ { fn = $0 }
-         /call.*core::core_arch::/ && fn ~ /dotgrad/ && fn !~ /cpuid|init_get|detect/ { print fn }' |
+         /call.*core::core_arch::/ && fn ~ /dotgrad|pulp/ && fn !~ /cpuid|init_get|detect/ { print fn }' |
     sort | uniq -c)
 if [[ -n $bad ]]; then
     echo "out-of-line intrinsic calls in kernels (count, function):"

@@ -10,28 +10,28 @@ use crate::lanes::{Lanes, Simd};
 
 cpufeatures::new!(cpuid_neon, "neon");
 
-/// Proof that the CPU has NEON (Advanced SIMD with f64 lanes).
+/// Proof that the CPU has NEON (Advanced SIMD with f64 lanes): pulp's
+/// `Neon` token.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Neon(());
+pub(crate) struct Neon(pulp::aarch64::Neon);
 
 impl Neon {
-    /// `Some` when the CPU has NEON (always, on the usual aarch64 targets).
+    /// `Some` when the CPU has NEON (always, on the usual aarch64 targets):
+    /// cpufeatures' cached check, confirmed by pulp.
     #[inline]
     pub(crate) fn try_new() -> Option<Neon> {
-        cpuid_neon::get().then_some(Neon(()))
+        if !cpuid_neon::get() {
+            return None;
+        }
+        pulp::aarch64::Neon::try_new().map(Neon)
     }
 }
 
 impl Simd for Neon {
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
-        #[target_feature(enable = "neon")]
-        #[inline]
-        fn imp<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        // SAFETY: a `Neon` value exists only after `try_new` saw neon.
-        unsafe { imp(f) }
+        // pulp runs `f` in a function compiled with `neon` enabled.
+        self.0.vectorize(f)
     }
 }
 

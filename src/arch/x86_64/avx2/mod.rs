@@ -8,28 +8,28 @@ use core::arch::x86_64::*;
 use super::{MASK32, MASK64, cpuid_avx2};
 use crate::lanes::{Lanes, Simd};
 
-/// Proof that the CPU has AVX2 and FMA.
+/// Proof that the CPU has AVX2 and FMA: pulp's x86-64-v3 token (AVX2, FMA,
+/// BMI1/2, LZCNT, POPCNT and SSE up to 4.2, as every AVX2 CPU has).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx2(());
+pub(crate) struct Avx2(pulp::x86::V3);
 
 impl Avx2 {
-    /// `Some` only when the CPU reports both `avx2` and `fma`.
+    /// `Some` only when the CPU reports `avx2` and `fma` (cpufeatures' cached
+    /// check) and pulp confirms the rest of x86-64-v3.
     #[inline]
     pub(crate) fn try_new() -> Option<Avx2> {
-        cpuid_avx2::get().then_some(Avx2(()))
+        if !cpuid_avx2::get() {
+            return None;
+        }
+        pulp::x86::V3::try_new().map(Avx2)
     }
 }
 
 impl Simd for Avx2 {
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
-        #[target_feature(enable = "avx2,fma")]
-        #[inline]
-        fn imp<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        // SAFETY: an `Avx2` value exists only after `try_new` saw avx2 and fma.
-        unsafe { imp(f) }
+        // pulp runs `f` in a function compiled with every x86-64-v3 feature.
+        self.0.vectorize(f)
     }
 }
 

@@ -10,29 +10,29 @@ use core::arch::x86_64::*;
 use super::cpuid_avx512;
 use crate::lanes::{Lanes, Simd};
 
-/// Proof that the CPU has AVX-512 F, BW, DQ and VL (and AVX2, FMA).
+/// Proof that the CPU has AVX-512 F, BW, DQ and VL (and AVX2, FMA): pulp's
+/// x86-64-v4 token (which also requires AVX-512 CD, present on every CPU
+/// with the other four).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx512(());
+pub(crate) struct Avx512(pulp::x86::V4);
 
 impl Avx512 {
-    /// `Some` only when the CPU reports every required feature.
+    /// `Some` only when the CPU reports every required feature
+    /// (cpufeatures' cached check) and pulp confirms x86-64-v4.
     #[inline]
     pub(crate) fn try_new() -> Option<Avx512> {
-        cpuid_avx512::get().then_some(Avx512(()))
+        if !cpuid_avx512::get() {
+            return None;
+        }
+        pulp::x86::V4::try_new().map(Avx512)
     }
 }
 
 impl Simd for Avx512 {
     #[inline(always)]
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
-        #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512dq,avx512vl")]
-        #[inline]
-        fn imp<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        // SAFETY: an `Avx512` value exists only after `try_new` saw every
-        // feature enabled here.
-        unsafe { imp(f) }
+        // pulp runs `f` in a function compiled with every x86-64-v4 feature.
+        self.0.vectorize(f)
     }
 }
 
