@@ -118,21 +118,7 @@ fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
         let wj = if D > 0 { &w[j..j + wd] } else { &[] };
         let gj = if F > 0 { &mut g[j..j + wd] } else { &mut [] };
         for k in 0..wd / l {
-            let o = k * l;
-            if D > 0 {
-                let wv = s.load(&wj[o..]);
-                for d in 0..D {
-                    let lane = &mut acc[d].as_mut()[k];
-                    *lane = s.fma(s.load(&nj[d][o..]), wv, *lane);
-                }
-            }
-            if F > 0 {
-                let mut gv = s.load(&gj[o..]);
-                for r in 0..F {
-                    gv = s.fma(ev[r], s.load(&oj[r][o..]), gv);
-                }
-                s.store(&mut gj[o..], gv);
-            }
+            whole(s, k, k * l, wj, &nj, acc, gj, &oj, &ev);
         }
         j += wd;
     }
@@ -142,23 +128,10 @@ fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
             break;
         }
         let r = n - o;
-        let (x, y) = (sub(&new, o, n), sub(&old, o, n));
         if r >= l {
-            if D > 0 {
-                let wv = s.load(&w[o..]);
-                for d in 0..D {
-                    let lane = &mut acc[d].as_mut()[k];
-                    *lane = s.fma(s.load(x[d]), wv, *lane);
-                }
-            }
-            if F > 0 {
-                let mut gv = s.load(&g[o..]);
-                for q in 0..F {
-                    gv = s.fma(ev[q], s.load(y[q]), gv);
-                }
-                s.store(&mut g[o..], gv);
-            }
+            whole(s, k, o, w, &new, acc, g, &old, &ev);
         } else {
+            let (x, y) = (sub(&new, o, n), sub(&old, o, n));
             if D > 0 {
                 let wv = s.load_part(&w[o..n]);
                 for d in 0..D {
@@ -174,6 +147,37 @@ fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
                 s.store_part(&mut g[o..n], gv);
             }
         }
+    }
+}
+
+/// Register `k` of [`walk`]'s stripe: elements `o..o + LANES` of `w` and
+/// `new` into the accumulators (`D > 0`), and of `old` into `g` (`F > 0`).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn whole<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
+    s: S,
+    k: usize,
+    o: usize,
+    w: &[T],
+    new: &[&[T]; D],
+    acc: &mut [S::Stripe; D],
+    g: &mut [T],
+    old: &[&[T]; F],
+    ev: &[S::V; F],
+) {
+    if D > 0 {
+        let wv = s.load(&w[o..]);
+        for d in 0..D {
+            let lane = &mut acc[d].as_mut()[k];
+            *lane = s.fma(s.load(&new[d][o..]), wv, *lane);
+        }
+    }
+    if F > 0 {
+        let mut gv = s.load(&g[o..]);
+        for r in 0..F {
+            gv = s.fma(ev[r], s.load(&old[r][o..]), gv);
+        }
+        s.store(&mut g[o..], gv);
     }
 }
 
