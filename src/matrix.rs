@@ -219,3 +219,35 @@ impl<'o, T: crate::Element> Partials<'o, T> {
         l
     }
 }
+
+/// The contract's row-block plan, shared by `gemv_t` and the gradients on
+/// every backend: row block `bi` (rows `bi*R ..`) gets a fresh partial of
+/// `out.len()` elements (`+0.0`), which `block(bi, rows, partial)` fills
+/// and for which it returns its scalars (`A`: the gradients' `gb` and `l`);
+/// the block tree ([`crate::tree::reduce`]) combines partials with
+/// `add(left, right)` (left updated in place) and scalars with `join`. The
+/// root's partial is left in `out`; returns the root's scalars.
+#[cfg(feature = "alloc")]
+pub(crate) fn row_block_tree<'x, T: crate::Element, A>(
+    x: Matrix<'x, T>,
+    out: &mut [T],
+    block: &mut impl FnMut(usize, Matrix<'x, T>, &mut [T]) -> A,
+    add: &mut impl FnMut(&mut [T], &[T]),
+    join: &mut impl FnMut(A, A) -> A,
+) -> A {
+    let blocks = x.row_blocks();
+    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
+    let (_, a) = crate::tree::reduce(
+        blocks,
+        &mut |bi| {
+            let mut st = stack.borrow_mut();
+            let (k, g) = st.push();
+            (k, block(bi, x.row_block(bi), g))
+        },
+        &mut |(kl, al), (kr, ar)| {
+            let k = stack.borrow_mut().combine(kl, kr, &mut *add);
+            (k, join(al, ar))
+        },
+    );
+    a
+}

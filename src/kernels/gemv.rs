@@ -338,30 +338,24 @@ pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: 
 #[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn gemv_t<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
-    use crate::matrix::{Partials, R};
-    let blocks = x.row_blocks();
-    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
-    crate::tree::reduce(
-        blocks,
-        &mut |bi| {
-            let mut st = stack.borrow_mut();
-            let (k, g) = st.push();
-            let xb = x.row_block(bi);
+    use crate::matrix::R;
+    crate::matrix::row_block_tree(
+        x,
+        out,
+        &mut |bi, xb, g| {
             let vb = &v[bi * R..bi * R + xb.rows()];
             s.vectorize(
                 #[inline(always)]
                 || gemv_t_block(s, xb, vb, g),
-            );
-            k
+            )
         },
-        &mut |l, r| {
-            stack.borrow_mut().combine(l, r, |a, b| {
-                s.vectorize(
-                    #[inline(always)]
-                    || add(s, a, b),
-                )
-            })
+        &mut |a, b| {
+            s.vectorize(
+                #[inline(always)]
+                || add(s, a, b),
+            )
         },
+        &mut |(), ()| (),
     );
 }
 

@@ -11,7 +11,7 @@ use crate::kernels::gemv::{
 };
 use crate::kernels::sigmoid::logistic;
 use crate::lanes::Lanes;
-use crate::matrix::{Matrix, Partials, R};
+use crate::matrix::{Matrix, R};
 use crate::scalar::gradient::{Loss, finish};
 
 /// The gradient of the log-loss (`LOG`) or the squared loss; as
@@ -26,32 +26,24 @@ pub(crate) fn gradient<T: Element, S: Lanes<T>, const LOG: bool>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
-    let blocks = x.row_blocks();
-    let stack = core::cell::RefCell::new(Partials::new(&mut *grad_w, blocks));
-    let (_, gb, l) = crate::tree::reduce(
-        blocks,
-        &mut |bi| {
-            let mut st = stack.borrow_mut();
-            let (k, g) = st.push();
-            let xb = x.row_block(bi);
+    let (gb, l) = crate::matrix::row_block_tree(
+        x,
+        &mut *grad_w,
+        &mut |bi, xb, g| {
             let yb = &y[bi * R..bi * R + xb.rows()];
-            let (gb, l) = s.vectorize(
+            s.vectorize(
                 #[inline(always)]
                 || block::<T, S, LOG>(s, xb, yb, w, b, g),
-            );
-            (k, gb, l)
+            )
         },
-        &mut |(kl, gbl, ll), (kr, gbr, lr)| {
-            let k = stack.borrow_mut().combine(kl, kr, |a, c| {
-                s.vectorize(
-                    #[inline(always)]
-                    || add(s, a, c),
-                )
-            });
-            (k, gbl + gbr, ll + lr)
+        &mut |a, c| {
+            s.vectorize(
+                #[inline(always)]
+                || add(s, a, c),
+            )
         },
+        &mut |(gbl, ll), (gbr, lr)| (gbl + gbr, ll + lr),
     );
-    drop(stack);
     let loss = if LOG { Loss::Log } else { Loss::Squared };
     let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
     div(s, grad_w, mt);

@@ -15,24 +15,20 @@ pub(crate) fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
 /// by the block tree (element-wise `+`).
 #[cfg(feature = "alloc")]
 pub(crate) fn gemv_t<T: Element>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
-    use crate::matrix::{Partials, R};
-    let blocks = x.row_blocks();
-    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
-    crate::tree::reduce(
-        blocks,
-        &mut |bi| {
-            let mut st = stack.borrow_mut();
-            let (k, g) = st.push();
-            let xb = x.row_block(bi);
+    use crate::matrix::R;
+    crate::matrix::row_block_tree(
+        x,
+        out,
+        &mut |bi, xb, g| {
             for i in 0..xb.rows() {
                 let vi = v[bi * R + i];
                 for (gj, &xij) in g.iter_mut().zip(xb.row(i)) {
                     *gj = T::fma(vi, xij, *gj);
                 }
             }
-            k
         },
-        &mut |l, r| stack.borrow_mut().combine(l, r, add),
+        &mut add,
+        &mut |(), ()| (),
     );
 }
 

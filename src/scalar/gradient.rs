@@ -3,7 +3,7 @@
 //! regression").
 
 use crate::element::Element;
-use crate::matrix::{Matrix, Partials, R};
+use crate::matrix::{Matrix, R};
 
 use super::sigmoid::logistic;
 
@@ -59,14 +59,10 @@ pub(crate) fn gradient<T: Element>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
-    let blocks = x.row_blocks();
-    let stack = core::cell::RefCell::new(Partials::new(&mut *grad_w, blocks));
-    let (_, gb, l) = crate::tree::reduce(
-        blocks,
-        &mut |bi| {
-            let mut st = stack.borrow_mut();
-            let (k, g) = st.push();
-            let xb = x.row_block(bi);
+    let (gb, l) = crate::matrix::row_block_tree(
+        x,
+        &mut *grad_w,
+        &mut |bi, xb, g| {
             let (mut gb, mut l) = (T::ZERO, T::ZERO);
             for i in 0..xb.rows() {
                 let xi = xb.row(i);
@@ -76,14 +72,11 @@ pub(crate) fn gradient<T: Element>(
                     *gj = T::fma(e, xij, *gj);
                 }
             }
-            (k, gb, l)
+            (gb, l)
         },
-        &mut |(kl, gbl, ll), (kr, gbr, lr)| {
-            let k = stack.borrow_mut().combine(kl, kr, super::gemv::add);
-            (k, gbl + gbr, ll + lr)
-        },
+        &mut super::gemv::add,
+        &mut |(gbl, ll), (gbr, lr)| (gbl + gbr, ll + lr),
     );
-    drop(stack);
     let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
     for gj in grad_w.iter_mut() {
         *gj = *gj / mt;
