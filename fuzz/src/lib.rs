@@ -13,8 +13,8 @@
 //! - the rest split into two equal halves, `a` and `b` (`n` elements each,
 //!   a trailing partial element is dropped), each tiled `reps` times.
 //!
-//! Later targets (gemv, gradients, optimizers) reuse [`Case`], [`same`],
-//! [`same_all`], [`simd_kernels`] and [`scalar`].
+//! Later targets reuse [`Case`] (optimizers) or [`MatCase`] (gemv,
+//! gradients), [`same`], [`same_all`], [`simd_kernels`] and [`scalar`].
 
 use dotgrad::{Element, Isa, Kernels};
 
@@ -112,6 +112,71 @@ impl<T: Element> Case<T> {
     }
 }
 
+/// One decoded matrix input of the gemv and gradient targets: `X` (`rows x
+/// cols`, row stride `stride`, starting `offset` elements into `data`), a
+/// vector `w` of `cols`, a vector `v` of `rows` and a scalar `b`.
+///
+/// Byte layout: bytes 0-1 rows (`% 1300`, so up to six 256-row blocks, and
+/// at least `min_rows`), bytes 2-3 columns (`% 300`: short rows, every
+/// stripe tail, several stripes), byte 4 the row padding (low nibble,
+/// `% 8`) and the start offset (high nibble); then `skip` bytes the target
+/// reads itself; then values of `T`, native endian, tiled over `X`, then
+/// `w`, `v` and `b`. A case is kept below 200k elements.
+#[derive(Clone, Debug)]
+pub struct MatCase<T> {
+    pub data: Vec<T>,
+    pub offset: usize,
+    pub rows: usize,
+    pub cols: usize,
+    pub stride: usize,
+    pub w: Vec<T>,
+    pub v: Vec<T>,
+    pub b: T,
+}
+
+impl<T: Element> MatCase<T> {
+    /// Decodes `bytes` as above; `None` when no value follows the header.
+    pub fn decode(bytes: &[u8], min_rows: usize, skip: usize) -> Option<Self> {
+        let body = bytes.get(5 + skip..)?;
+        let mut rows = (usize::from(u16::from_le_bytes([bytes[0], bytes[1]])) % 1300).max(min_rows);
+        let cols = usize::from(u16::from_le_bytes([bytes[2], bytes[3]])) % 300;
+        let stride = cols + usize::from(bytes[4] & 15) % 8;
+        let offset = usize::from(bytes[4] >> 4);
+        let vals: Vec<T> = body
+            .chunks_exact(core::mem::size_of::<T>())
+            .map(bytemuck::pod_read_unaligned::<T>)
+            .collect();
+        if vals.is_empty() {
+            return None;
+        }
+        if rows * stride.max(1) > 200_000 {
+            rows = (200_000 / stride.max(1)).max(min_rows);
+        }
+        let at = |i: usize| vals[i % vals.len()];
+        let len = if rows == 0 {
+            0
+        } else {
+            (rows - 1) * stride + cols
+        };
+        Some(MatCase {
+            data: (0..offset + len).map(at).collect(),
+            offset,
+            rows,
+            cols,
+            stride,
+            w: (0..cols).map(|j| at(len + j)).collect(),
+            v: (0..rows).map(|i| at(len + cols + i)).collect(),
+            b: at(len + cols + rows),
+        })
+    }
+
+    /// `X` as a [`Matrix`](dotgrad::Matrix).
+    pub fn matrix(&self) -> dotgrad::Matrix<'_, T> {
+        dotgrad::Matrix::new(&self.data[self.offset..], self.rows, self.cols, self.stride)
+            .expect("decoded in bounds")
+    }
+}
+
 /// Equal bits, or both NaN.
 pub fn same<T: Element>(x: T, y: T) -> bool {
     #[allow(clippy::eq_op)]
@@ -161,7 +226,6 @@ pub fn eta<T: Element>() -> f64 {
         f64::from_bits(1)
     }
 }
-
 
 /// Checks `d = dot(a, b)` against `dotgrad::dot_error_bound` around a
 /// double-double reference, whenever the reference, `sum |a*b|` and every
