@@ -27,9 +27,10 @@ fn sigmoid_ref(z: f64) -> f64 {
     }
 }
 
-/// `|got - want|` in ulps of `want` as an f32 (the ulp of the binade of
-/// `|want|`, 2^-149 for subnormals).
-fn ulps_f32(got: f32, want: f64) -> f64 {
+/// `|got - want|` in ulps of `want` in a format with `mant` fraction bits
+/// and least normal exponent `emin` (the ulp of the binade of `|want|`,
+/// `2^(emin - mant)` for subnormals); 0 when both are NaN, infinite when one is.
+fn ulps(got: f64, want: f64, emin: i32, mant: i32) -> f64 {
     if got.is_nan() || want.is_nan() {
         return if got.is_nan() && want.is_nan() {
             0.0
@@ -38,28 +39,21 @@ fn ulps_f32(got: f32, want: f64) -> f64 {
         };
     }
     let e = if want == 0.0 {
-        -126
+        emin
     } else {
-        (want.abs().log2().floor() as i32).max(-126)
+        (want.abs().log2().floor() as i32).max(emin)
     };
-    (f64::from(got) - want).abs() / 2f64.powi(e - 23)
+    (got - want).abs() / pow2(e - mant)
 }
 
-/// `|got - want|` in ulps of `want` as an f64.
+/// [`ulps`] of an f32.
+fn ulps_f32(got: f32, want: f64) -> f64 {
+    ulps(f64::from(got), want, -126, 23)
+}
+
+/// [`ulps`] of an f64.
 fn ulps_f64(got: f64, want: f64) -> f64 {
-    if got.is_nan() || want.is_nan() {
-        return if got.is_nan() && want.is_nan() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
-    }
-    let e = if want == 0.0 {
-        -1022
-    } else {
-        (want.abs().log2().floor() as i32).max(-1022)
-    };
-    (got - want).abs() / pow2(e - 52)
+    ulps(got, want, -1022, 52)
 }
 
 /// `2^k` exactly, subnormal `k` (down to -1074) included.
