@@ -1,8 +1,8 @@
 //! `dot` benches: one group per type (`dot_f32`, `dot_f64`), one id per
 //! (backend, n) for n = 16 .. 16Mi elements, plus the naive loop
 //! `a.iter().zip(b).map(|(x, y)| x * y).sum()` as the baseline and `read`, a
-//! plain read of the same bytes (XOR of all 32-bit words), as the memory
-//! bound. Throughput is the bytes read (`2 * n * size_of::<T>()`). Inputs
+//! plain read of the same bytes (wide-register OR, `common::read_floor`), as
+//! the memory bound. Throughput is the bytes read (`2 * n * size_of::<T>()`). Inputs
 //! are 64-byte aligned.
 //!
 //! `dot_f32_alignment` runs n = 1Ki and 4Ki with both inputs 64-byte
@@ -26,12 +26,10 @@ fn naive<T: Element + std::iter::Sum>(a: &[T], b: &[T]) -> T {
     a.iter().zip(b).map(|(&x, &y)| x * y).sum()
 }
 
-/// A plain read of the same bytes: XOR of every 32-bit word of both inputs
-/// (memory bound past the caches; what `dot` at 16Mi is compared with).
+/// A plain read of the same bytes ([`read_floor`] of both inputs; memory
+/// bound past the caches: what `dot` at 16Mi is compared with).
 fn read<T: Element>(a: &[T], b: &[T]) -> u32 {
-    let a: &[u32] = bytemuck::cast_slice(a);
-    let b: &[u32] = bytemuck::cast_slice(b);
-    a.iter().zip(b).fold(0, |acc, (&x, &y)| acc ^ x ^ y)
+    read_floor(bytemuck::cast_slice(a)) | read_floor(bytemuck::cast_slice(b))
 }
 
 fn dot_sizes<T: Element + std::iter::Sum>(c: &mut Criterion) {
