@@ -41,21 +41,16 @@ pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
         }
         return out;
     }
-    let mut acc = [s.zero_stripe(); D];
-    walk::<T, S, D, 0>(s, n, rows, w, &mut acc, &mut [], [], []);
-    for d in 0..D {
-        out[d] = fold(s, acc[d]);
-    }
-    out
+    dots_fold::<T, S, D, 0>(s, rows, w, &mut [], [], [])
 }
 
 /// The dots of `new` with `w` (exactly as [`dots`] computes them, one block:
 /// `w.len() <= E`) interleaved, register by register, with the fold of `old`
-/// into `g` (exactly as [`fold_rows`] computes it; `g.len() == w.len()`).
+/// into `g` (exactly as [`fold_rows`] computes it; `g.len() == w.len()`;
+/// with `F = 0`, `g` is unused and this is [`dots`]' one-block case).
 /// One loop streams the new rows from memory while the old rows, already
 /// in L1, are folded: the core keeps memory busy during the fold instead of
 /// alternating a load-bound and a compute-bound phase.
-#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn dots_fold<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
     s: S,
@@ -65,7 +60,7 @@ pub(crate) fn dots_fold<T: Element, S: Lanes<T>, const D: usize, const F: usize>
     old: [&[T]; F],
     e: [T; F],
 ) -> [T; D] {
-    let n = w.len().min(g.len());
+    let n = if F > 0 { w.len().min(g.len()) } else { w.len() };
     let mut acc = [s.zero_stripe(); D];
     walk(s, n, new, w, &mut acc, g, old, e);
     let mut out = [T::ZERO; D];
