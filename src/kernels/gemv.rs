@@ -311,21 +311,7 @@ pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: 
         }
         return;
     }
-    let mut i = 0;
-    if dot_rows_at_once::<T, S>() == 4 {
-        while i + 4 <= m {
-            let d = dots(s, [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)], w);
-            for (o, d) in out[i..i + 4].iter_mut().zip(d) {
-                *o = d + b;
-            }
-            i += 4;
-        }
-    }
-    while i < m {
-        let [d] = dots(s, [x.row(i)], w);
-        out[i] = d + b;
-        i += 1;
-    }
+    dot_rows(s, x, w, b, 0, &mut out[..m]);
 }
 
 /// `out = X^T v` by row blocks and the block tree. `v.len() == x.rows()`,
@@ -367,14 +353,62 @@ fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mu
         store_regs(s, g, &gv);
         return;
     }
-    let mut i = 0;
-    while i + G <= m {
-        let rows = [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)];
-        fold_rows(s, g, rows, [v[i], v[i + 1], v[i + 2], v[i + 3]]);
-        i += G;
+    fold_range(s, g, x, 0, &v[..m]);
+}
+
+/// Rows `i..i + 4` of `x`.
+#[inline(always)]
+pub(crate) fn rows4<'a, T: Element>(x: Matrix<'a, T>, i: usize) -> [&'a [T]; 4] {
+    [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)]
+}
+
+/// `z[q] = dot(X[i + q], w) + b` for `q < z.len()` (four rows sharing each
+/// load of `w` where the backend allows).
+#[inline(always)]
+pub(crate) fn dot_rows<T: Element, S: Lanes<T>>(
+    s: S,
+    x: Matrix<'_, T>,
+    w: &[T],
+    b: T,
+    i: usize,
+    z: &mut [T],
+) {
+    let cnt = z.len();
+    let mut r = 0;
+    if dot_rows_at_once::<T, S>() == 4 {
+        while r + 4 <= cnt {
+            z[r..r + 4].copy_from_slice(&dots(s, rows4(x, i + r), w));
+            r += 4;
+        }
     }
-    while i < m {
-        fold_rows(s, g, [x.row(i)], [v[i]]);
-        i += 1;
+    while r < cnt {
+        [z[r]] = dots(s, [x.row(i + r)], w);
+        r += 1;
+    }
+    for zr in z.iter_mut() {
+        *zr = *zr + b;
+    }
+}
+
+/// Folds rows `i..i + e.len()` into `g` with their residuals, in order
+/// ([`G`] rows per pass over `g`, then one at a time).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn fold_range<T: Element, S: Lanes<T>>(
+    s: S,
+    g: &mut [T],
+    x: Matrix<'_, T>,
+    i: usize,
+    e: &[T],
+) {
+    let cnt = e.len();
+    let mut r = 0;
+    while r + G <= cnt {
+        fold_rows(s, g, rows4(x, i + r), [e[r], e[r + 1], e[r + 2], e[r + 3]]);
+        r += G;
+    }
+    while r < cnt {
+        fold_rows(s, g, [x.row(i + r)], [e[r]]);
+        r += 1;
     }
 }

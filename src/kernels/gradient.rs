@@ -6,8 +6,8 @@
 
 use crate::element::Element;
 use crate::kernels::gemv::{
-    G, add, div, dot_narrow, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_rows, is_narrow,
-    load_regs, store_regs,
+    G, add, div, dot_narrow, dot_rows, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_range,
+    is_narrow, load_regs, rows4, store_regs,
 };
 use crate::kernels::sigmoid::logistic;
 use crate::lanes::Lanes;
@@ -128,21 +128,10 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
         let d = dot_rows_at_once::<T, S>();
         let mut r = 0;
         while r + G <= cnt.min(cnt2) {
-            let old = [
-                x.row(i + r),
-                x.row(i + r + 1),
-                x.row(i + r + 2),
-                x.row(i + r + 3),
-            ];
+            let old = rows4(x, i + r);
             let ee = [e[r], e[r + 1], e[r + 2], e[r + 3]];
             if d == 4 {
-                let new = [
-                    x.row(next + r),
-                    x.row(next + r + 1),
-                    x.row(next + r + 2),
-                    x.row(next + r + 3),
-                ];
-                let zz = dots_fold(s, new, w, g, old, ee);
+                let zz = dots_fold(s, rows4(x, next + r), w, g, old, ee);
                 z[r..r + 4].copy_from_slice(&zz);
             } else {
                 // One new row hides the fold; the other three run alone.
@@ -164,55 +153,6 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
         e = residuals::<T, S, LOG>(s, &z, &y[next..next + cnt2], &mut gb, &mut l);
         i = next;
         cnt = cnt2;
-    }
-}
-
-/// `z[q] = dot(X[i + q], w) + b` for `q < z.len()` (four rows sharing each
-/// load of `w` where the backend allows).
-#[inline(always)]
-fn dot_rows<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, i: usize, z: &mut [T]) {
-    let cnt = z.len();
-    let mut r = 0;
-    if dot_rows_at_once::<T, S>() == 4 {
-        while r + 4 <= cnt {
-            let rows = [
-                x.row(i + r),
-                x.row(i + r + 1),
-                x.row(i + r + 2),
-                x.row(i + r + 3),
-            ];
-            z[r..r + 4].copy_from_slice(&dots(s, rows, w));
-            r += 4;
-        }
-    }
-    while r < cnt {
-        [z[r]] = dots(s, [x.row(i + r)], w);
-        r += 1;
-    }
-    for zr in z.iter_mut() {
-        *zr = *zr + b;
-    }
-}
-
-/// Folds rows `i..i + e.len()` into `g` with their residuals, in order
-/// ([`G`] rows per pass over `g`, then one at a time).
-#[inline(always)]
-fn fold_range<T: Element, S: Lanes<T>>(s: S, g: &mut [T], x: Matrix<'_, T>, i: usize, e: &[T]) {
-    let cnt = e.len();
-    let mut r = 0;
-    while r + G <= cnt {
-        let rows = [
-            x.row(i + r),
-            x.row(i + r + 1),
-            x.row(i + r + 2),
-            x.row(i + r + 3),
-        ];
-        fold_rows(s, g, rows, [e[r], e[r + 1], e[r + 2], e[r + 3]]);
-        r += G;
-    }
-    while r < cnt {
-        fold_rows(s, g, [x.row(i + r)], [e[r]]);
-        r += 1;
     }
 }
 
