@@ -50,6 +50,9 @@ pub(crate) trait Lanes<T: Element>: Simd {
     fn store_part(self, s: &mut [T], v: Self::V);
     /// `fma(a, b, c)` lane by lane, one rounding.
     fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `fma(a, b, c)` on one element, one rounding, in the vector unit (the
+    /// library FMA [`Element::fma`] is a call that checks the CPU first).
+    fn fma1(self, a: T, b: T, c: T) -> T;
     /// `fma(a, b, c)` in lanes `< len`; lanes `>= len` return `c` unchanged
     /// (not `fma(0, 0, c)`, which turns `-0.0` into `+0.0`).
     fn fma_part(self, a: Self::V, b: Self::V, c: Self::V, len: usize) -> Self::V;
@@ -183,9 +186,10 @@ mod tests {
         Neg,
         RoundEven,
         Pow2i,
+        Fma1,
     }
 
-    const OPS: [Op; 10] = [
+    const OPS: [Op; 11] = [
         Op::Sub,
         Op::Div,
         Op::Sqrt,
@@ -196,6 +200,7 @@ mod tests {
         Op::Neg,
         Op::RoundEven,
         Op::Pow2i,
+        Op::Fma1,
     ];
 
     fn scalar_op<T: Element>(op: Op, a: T, b: T) -> T {
@@ -216,6 +221,7 @@ mod tests {
             Op::Neg => -a,
             Op::RoundEven => a.round_even(),
             Op::Pow2i => T::pow2i(a),
+            Op::Fma1 => T::fma(a, b, a),
         }
     }
 
@@ -226,6 +232,12 @@ mod tests {
             .zip(b.chunks(S::LANES))
             .zip(out.chunks_mut(S::LANES))
         {
+            if let Op::Fma1 = op {
+                for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
+                    *o = s.fma1(x, y, x);
+                }
+                continue;
+            }
             let (va, vb) = (s.load_part_or_full(a), s.load_part_or_full(b));
             let r = match op {
                 Op::Sub => s.sub(va, vb),
@@ -238,6 +250,7 @@ mod tests {
                 Op::Neg => s.neg(va),
                 Op::RoundEven => s.round_even(va),
                 Op::Pow2i => s.pow2i(va),
+                Op::Fma1 => unreachable!("handled above"),
             };
             if o.len() == S::LANES {
                 s.store(o, r);

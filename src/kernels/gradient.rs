@@ -173,7 +173,7 @@ fn residuals<T: Element, S: Lanes<T>, const LOG: bool>(
         for r in 0..cnt {
             e[r] = z[r] - y[r];
             *gb = *gb + e[r];
-            *l = T::fma(e[r], e[r], *l);
+            *l = s.fma1(e[r], e[r], *l);
         }
         return e;
     }

@@ -81,6 +81,11 @@ impl Lanes<f32> for Neon {
         s[..n].copy_from_slice(&buf[..n]);
     }
     #[inline(always)]
+    fn fma1(self, a: f32, b: f32, c: f32) -> f32 {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vgetq_lane_f32::<0>(vfmaq_f32(vdupq_n_f32(c), vdupq_n_f32(a), vdupq_n_f32(b))) }
+    }
+    #[inline(always)]
     fn fma(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
         // SAFETY: the `Neon` token (`self`) proves neon.
         unsafe { vfmaq_f32(c, a, b) }
@@ -221,6 +226,11 @@ impl Lanes<f64> for Neon {
         unsafe { vst1q_f64(buf.as_mut_ptr(), v) };
         let n = s.len().min(2);
         s[..n].copy_from_slice(&buf[..n]);
+    }
+    #[inline(always)]
+    fn fma1(self, a: f64, b: f64, c: f64) -> f64 {
+        // SAFETY: the `Neon` token (`self`) proves neon.
+        unsafe { vgetq_lane_f64::<0>(vfmaq_f64(vdupq_n_f64(c), vdupq_n_f64(a), vdupq_n_f64(b))) }
     }
     #[inline(always)]
     fn fma(self, a: float64x2_t, b: float64x2_t, c: float64x2_t) -> float64x2_t {

@@ -90,6 +90,11 @@ impl Lanes<f32> for Avx2 {
         unsafe { _mm256_maskstore_ps(s.as_mut_ptr(), mask32(self, s.len()), v) }
     }
     #[inline(always)]
+    fn fma1(self, a: f32, b: f32, c: f32) -> f32 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c))) }
+    }
+    #[inline(always)]
     fn fma(self, a: __m256, b: __m256, c: __m256) -> __m256 {
         // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
         unsafe { _mm256_fmadd_ps(a, b, c) }
@@ -224,6 +229,11 @@ impl Lanes<f64> for Avx2 {
     fn store_part(self, s: &mut [f64], v: __m256d) {
         // SAFETY: the `Avx2` token proves avx2+fma; lanes `>= s.len()` are masked off and not written.
         unsafe { _mm256_maskstore_pd(s.as_mut_ptr(), mask64(self, s.len()), v) }
+    }
+    #[inline(always)]
+    fn fma1(self, a: f64, b: f64, c: f64) -> f64 {
+        // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
+        unsafe { _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c))) }
     }
     #[inline(always)]
     fn fma(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {

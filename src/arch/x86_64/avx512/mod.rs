@@ -88,6 +88,11 @@ impl Lanes<f32> for Avx512 {
         unsafe { _mm512_mask_storeu_ps(s.as_mut_ptr(), mask16(s.len()), v) }
     }
     #[inline(always)]
+    fn fma1(self, a: f32, b: f32, c: f32) -> f32 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c))) }
+    }
+    #[inline(always)]
     fn fma(self, a: __m512, b: __m512, c: __m512) -> __m512 {
         // SAFETY: the `Avx512` token (`self`) proves AVX-512.
         unsafe { _mm512_fmadd_ps(a, b, c) }
@@ -220,6 +225,11 @@ impl Lanes<f64> for Avx512 {
     fn store_part(self, s: &mut [f64], v: __m512d) {
         // SAFETY: the `Avx512` token proves AVX-512; lanes `>= s.len()` are masked off and not written.
         unsafe { _mm512_mask_storeu_pd(s.as_mut_ptr(), mask8(s.len()), v) }
+    }
+    #[inline(always)]
+    fn fma1(self, a: f64, b: f64, c: f64) -> f64 {
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512.
+        unsafe { _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c))) }
     }
     #[inline(always)]
     fn fma(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
