@@ -112,26 +112,25 @@ fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
         let (nj, oj) = (sub(&new, j, j + wd), sub(&old, j, j + wd));
         let wj = if D > 0 { &w[j..j + wd] } else { &[] };
         let gj = if F > 0 { &mut g[j..j + wd] } else { &mut [] };
-        for k in 0..wd / l {
+        per_register!(wd / l, k, {
             whole(s, k, k * l, wj, &nj, acc, gj, &oj, &ev);
-        }
+        });
         j += wd;
     }
-    for k in 0..wd / l {
+    if j == n {
+        return;
+    }
+    per_register!(wd / l, k, {
         let o = j + k * l;
-        if o >= n {
-            break;
-        }
-        let r = n - o;
-        if r >= l {
+        if o + l <= n {
             whole(s, k, o, w, &new, acc, g, &old, &ev);
-        } else {
+        } else if o < n {
             let (x, y) = (sub(&new, o, n), sub(&old, o, n));
             if D > 0 {
                 let wv = s.load_part(&w[o..n]);
                 for d in 0..D {
                     let lane = &mut acc[d].as_mut()[k];
-                    *lane = s.fma_part(s.load_part(x[d]), wv, *lane, r);
+                    *lane = s.fma_part(s.load_part(x[d]), wv, *lane, n - o);
                 }
             }
             if F > 0 {
@@ -142,7 +141,7 @@ fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
                 s.store_part(&mut g[o..n], gv);
             }
         }
-    }
+    });
 }
 
 /// Register `k` of [`walk`]'s stripe: elements `o..o + LANES` of `w` and

@@ -3,6 +3,26 @@
 //! implements one kernel family in the contract's canonical order; the scalar
 //! reference ([`crate::scalar`]) writes the same order out literally.
 
+/// Runs `$body` once for each register index `$k = 0, 1, ..., $n - 1` of a
+/// stripe (`$n <= 16`, a constant), each time with `$k` a constant: a loop
+/// over a stripe's registers that is unrolled whatever the body's size, so
+/// the registers it indexes are never spilled to an array in memory. Each
+/// body is a closure-free block; a condition on `$k` replaces `break`.
+macro_rules! per_register {
+    ($n:expr, $k:ident, $body:block) => {
+        per_register!(@ $n, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    };
+    (@ $n:expr, $k:ident, $body:block, $($i:literal)*) => {{
+        debug_assert!($n <= 16);
+        $(
+            if $i < $n {
+                let $k: usize = $i;
+                $body
+            }
+        )*
+    }};
+}
+
 pub(crate) mod axpy;
 pub(crate) mod dot;
 pub(crate) mod gemv;
