@@ -120,6 +120,15 @@ impl<'a, T> Matrix<'a, T> {
         &self.data[lo..lo + self.cols]
     }
 
+    /// Row `i` for the kernels, which only ask for rows `< rows`: no
+    /// assertion with a message, just the slice's own bounds check (one
+    /// compare per row instead of three).
+    #[inline(always)]
+    pub(crate) fn at(&self, i: usize) -> &'a [T] {
+        debug_assert!(i < self.rows);
+        &self.data[i * self.stride..][..self.cols]
+    }
+
     #[cfg(feature = "alloc")]
     /// Rows `lo..hi` as a sub-matrix (`lo <= hi <= rows`, checked by the caller).
     #[inline]

@@ -35,7 +35,7 @@ pub(crate) fn dots<T: Element, S: Lanes<T>, const D: usize>(
     // a function that is not inlined loses the target features.
     let n = w.len();
     let mut out = [T::ZERO; D];
-    if D == 1 || n > T::E {
+    if n > T::E {
         for d in 0..D {
             out[d] = dot::dot(s, rows[d], w);
         }
@@ -120,25 +120,30 @@ fn walk<T: Element, S: Lanes<T>, const D: usize, const F: usize>(
     if j == n {
         return;
     }
+    // The partial stripe, sliced once: registers wholly inside, then the
+    // one holding the end.
+    let rem = n - j;
+    let (nj, oj) = (sub(&new, j, n), sub(&old, j, n));
+    let wj = if D > 0 { &w[j..n] } else { &[] };
+    let gj = if F > 0 { &mut g[j..n] } else { &mut [] };
     per_register!(wd / l, k, {
-        let o = j + k * l;
-        if o + l <= n {
-            whole(s, k, o, w, &new, acc, g, &old, &ev);
-        } else if o < n {
-            let (x, y) = (sub(&new, o, n), sub(&old, o, n));
+        let o = k * l;
+        if o + l <= rem {
+            whole(s, k, o, wj, &nj, acc, gj, &oj, &ev);
+        } else if o < rem {
             if D > 0 {
-                let wv = s.load_part(&w[o..n]);
+                let wv = s.load_part(&wj[o..]);
                 for d in 0..D {
                     let lane = &mut acc[d].as_mut()[k];
-                    *lane = s.fma_part(s.load_part(x[d]), wv, *lane, n - o);
+                    *lane = s.fma_part(s.load_part(&nj[d][o..]), wv, *lane, rem - o);
                 }
             }
             if F > 0 {
-                let mut gv = s.load_part(&g[o..n]);
+                let mut gv = s.load_part(&gj[o..]);
                 for q in 0..F {
-                    gv = s.fma(ev[q], s.load_part(y[q]), gv);
+                    gv = s.fma(ev[q], s.load_part(&oj[q][o..]), gv);
                 }
-                s.store_part(&mut g[o..n], gv);
+                s.store_part(&mut gj[o..], gv);
             }
         }
     });
@@ -306,7 +311,7 @@ pub(crate) fn gemv<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: 
     if is_narrow::<T, S>(w.len()) {
         let wv = load_regs(s, w);
         for (i, o) in out.iter_mut().enumerate().take(m) {
-            *o = dot_narrow(s, x.row(i), &wv) + b;
+            *o = dot_narrow(s, x.at(i), &wv) + b;
         }
         return;
     }
@@ -347,7 +352,7 @@ fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mu
     if is_narrow::<T, S>(g.len()) {
         let mut gv = load_regs(s, g);
         for (i, &vi) in v.iter().enumerate().take(m) {
-            fold_narrow(s, &mut gv, x.row(i), vi);
+            fold_narrow(s, &mut gv, x.at(i), vi);
         }
         store_regs(s, g, &gv);
         return;
@@ -358,7 +363,7 @@ fn gemv_t_block<T: Element, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], g: &mu
 /// Rows `i..i + 4` of `x`.
 #[inline(always)]
 pub(crate) fn rows4<'a, T: Element>(x: Matrix<'a, T>, i: usize) -> [&'a [T]; 4] {
-    [x.row(i), x.row(i + 1), x.row(i + 2), x.row(i + 3)]
+    [x.at(i), x.at(i + 1), x.at(i + 2), x.at(i + 3)]
 }
 
 /// `z[q] = dot(X[i + q], w) + b` for `q < z.len()` (four rows sharing each
@@ -381,7 +386,7 @@ pub(crate) fn dot_rows<T: Element, S: Lanes<T>>(
         }
     }
     while r < cnt {
-        [z[r]] = dots(s, [x.row(i + r)], w);
+        [z[r]] = dots(s, [x.at(i + r)], w);
         r += 1;
     }
     for zr in z.iter_mut() {
@@ -407,7 +412,7 @@ pub(crate) fn fold_range<T: Element, S: Lanes<T>>(
         r += G;
     }
     while r < cnt {
-        fold_rows(s, g, [x.row(i + r)], [e[r]]);
+        fold_rows(s, g, [x.at(i + r)], [e[r]]);
         r += 1;
     }
 }

@@ -90,11 +90,11 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
         while i < m {
             let cnt = nb.min(m - i);
             for (r, zr) in z.iter_mut().enumerate().take(cnt) {
-                *zr = dot_narrow(s, x.row(i + r), &wv) + b;
+                *zr = dot_narrow(s, x.at(i + r), &wv) + b;
             }
             let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
             for (r, &er) in e.iter().enumerate().take(cnt) {
-                fold_narrow(s, &mut gv, x.row(i + r), er);
+                fold_narrow(s, &mut gv, x.at(i + r), er);
             }
             i += cnt;
         }
@@ -135,10 +135,10 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
                 z[r..r + 4].copy_from_slice(&zz);
             } else {
                 // One new row hides the fold; the other three run alone.
-                [z[r]] = dots_fold(s, [x.row(next + r)], w, g, old, ee);
-                [z[r + 1]] = dots(s, [x.row(next + r + 1)], w);
-                [z[r + 2]] = dots(s, [x.row(next + r + 2)], w);
-                [z[r + 3]] = dots(s, [x.row(next + r + 3)], w);
+                [z[r]] = dots_fold(s, [x.at(next + r)], w, g, old, ee);
+                [z[r + 1]] = dots(s, [x.at(next + r + 1)], w);
+                [z[r + 2]] = dots(s, [x.at(next + r + 2)], w);
+                [z[r + 3]] = dots(s, [x.at(next + r + 3)], w);
             }
             r += G;
         }

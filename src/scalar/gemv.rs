@@ -6,7 +6,7 @@ use crate::matrix::Matrix;
 /// `out[i] = dot(X[i], w) + b`, each dot by the contract's `dot`.
 pub(crate) fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     for (i, o) in out.iter_mut().enumerate().take(x.rows()) {
-        *o = super::dot::dot(x.row(i), w) + b;
+        *o = super::dot::dot(x.at(i), w) + b;
     }
 }
 
@@ -22,7 +22,7 @@ pub(crate) fn gemv_t<T: Element>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
         &mut |bi, xb, g| {
             for i in 0..xb.rows() {
                 let vi = v[bi * R + i];
-                for (gj, &xij) in g.iter_mut().zip(xb.row(i)) {
+                for (gj, &xij) in g.iter_mut().zip(xb.at(i)) {
                     *gj = T::fma(vi, xij, *gj);
                 }
             }

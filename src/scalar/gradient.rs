@@ -65,7 +65,7 @@ pub(crate) fn gradient<T: Element>(
         &mut |bi, xb, g| {
             let (mut gb, mut l) = (T::ZERO, T::ZERO);
             for i in 0..xb.rows() {
-                let xi = xb.row(i);
+                let xi = xb.at(i);
                 let z = super::dot::dot(xi, w) + b;
                 let e = row_step(loss, z, y[bi * R + i], &mut gb, &mut l);
                 for (gj, &xij) in g.iter_mut().zip(xi) {
