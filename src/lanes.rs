@@ -94,6 +94,18 @@ pub(crate) trait Lanes<T: Element>: Simd {
     /// The in-register part of the contract's `fold`: for `w = LANES/2, ..., 1`,
     /// lane `i` += lane `i + w`; returns lane 0.
     fn reduce(self, v: Self::V) -> T;
+    /// [`Lanes::reduce`] of four registers: the same additions in the same
+    /// order, so the same bits; a backend may share the lane moves of the
+    /// four (AVX-512 halves them).
+    #[inline(always)]
+    fn reduce4(self, v: [Self::V; 4]) -> [T; 4] {
+        [
+            self.reduce(v[0]),
+            self.reduce(v[1]),
+            self.reduce(v[2]),
+            self.reduce(v[3]),
+        ]
+    }
 }
 
 /// The lane moves of the rotated `dot` schedule
@@ -128,10 +140,10 @@ pub(crate) fn add_stripes<T: Element, S: Lanes<T>>(
     x
 }
 
-/// The contract's `fold` of a stripe: add the upper half of the registers
-/// onto the lower half until one register is left, then reduce inside it.
+/// The register part of the contract's `fold`: add the upper half of the
+/// registers onto the lower half until one register is left.
 #[inline(always)]
-pub(crate) fn fold<T: Element, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> T {
+fn tree<T: Element, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> S::V {
     let r = stripe.as_mut();
     let mut k = r.len();
     while k > 1 {
@@ -140,7 +152,40 @@ pub(crate) fn fold<T: Element, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> T {
             r[i] = s.add(r[i], r[i + k]);
         }
     }
-    s.reduce(r[0])
+    r[0]
+}
+
+/// The contract's `fold` of a stripe: the register tree, then the reduction
+/// inside the last register.
+#[inline(always)]
+pub(crate) fn fold<T: Element, S: Lanes<T>>(s: S, stripe: S::Stripe) -> T {
+    s.reduce(tree(s, stripe))
+}
+
+/// [`fold`] of each of `D` stripes, four at a time through
+/// [`Lanes::reduce4`] (the same bits as one at a time).
+#[inline(always)]
+pub(crate) fn fold_each<T: Element, S: Lanes<T>, const D: usize>(
+    s: S,
+    stripes: &[S::Stripe; D],
+) -> [T; D] {
+    let mut out = [T::ZERO; D];
+    let mut d = 0;
+    while d + 4 <= D {
+        let top = [
+            tree(s, stripes[d]),
+            tree(s, stripes[d + 1]),
+            tree(s, stripes[d + 2]),
+            tree(s, stripes[d + 3]),
+        ];
+        out[d..d + 4].copy_from_slice(&s.reduce4(top));
+        d += 4;
+    }
+    while d < D {
+        out[d] = fold(s, stripes[d]);
+        d += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -372,4 +417,54 @@ mod tests {
         ];
         check(&v, (-1022, 1023), run_f64);
     }
+
+    /// `reduce4` against four `reduce`s (and the stripe fold of four rows at
+    /// once against one at a time), on values whose sums round differently
+    /// in every pairing, and on infinities and NaNs.
+    #[inline(always)]
+    fn reduce4_case<T: Element + Bits, S: Lanes<T>>(s: S, x: &[T]) {
+        let l = S::LANES;
+        let v = [
+            s.load(x),
+            s.load(&x[l..]),
+            s.load(&x[2 * l..]),
+            s.load(&x[3 * l..]),
+        ];
+        let four = s.reduce4(v);
+        for (q, &got) in four.iter().enumerate() {
+            let want = s.reduce(v[q]);
+            assert!(
+                got.bits() == want.bits() || (got.nan() && want.nan()),
+                "row {q}: {got:?} vs {want:?}"
+            );
+        }
+    }
+
+    macro_rules! reduce4_test {
+        ($name:ident, $t:ty) => {
+            #[test]
+            fn $name() {
+                let specials = [<$t>::INFINITY, <$t>::NEG_INFINITY, <$t>::NAN, -0.0, 0.0];
+                let mut x = alloc::vec::Vec::new();
+                let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+                for case in 0..200 {
+                    x.clear();
+                    for i in 0..64 {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        let mag = ((seed >> 58) as i32) - 32;
+                        let v = ((seed >> 11) as $t / (1u64 << 53) as $t - 0.5) * (2.0 as $t).powi(mag);
+                        x.push(if case % 10 == 0 && i % 13 == 5 { specials[i % 5] } else { v });
+                    }
+                    for isa in Isa::available() {
+                        let k = Kernels::new(isa).unwrap();
+                        dispatch!(k, s => reduce4_case::<$t, _>(s, &x), scalar => ());
+                    }
+                }
+            }
+        };
+    }
+    reduce4_test!(reduce4_f32_matches_reduce, f32);
+    reduce4_test!(reduce4_f64_matches_reduce, f64);
 }

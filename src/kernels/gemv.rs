@@ -5,7 +5,7 @@
 
 use crate::element::Element;
 use crate::kernels::dot;
-use crate::lanes::{Lanes, fold};
+use crate::lanes::{Lanes, fold, fold_each};
 use crate::matrix::Matrix;
 
 /// Rows folded into a partial per pass over it (each loaded register of the
@@ -63,11 +63,7 @@ pub(crate) fn dots_fold<T: Element, S: Lanes<T>, const D: usize, const F: usize>
     let n = if F > 0 { w.len().min(g.len()) } else { w.len() };
     let mut acc = [s.zero_stripe(); D];
     walk(s, n, new, w, &mut acc, g, old, e);
-    let mut out = [T::ZERO; D];
-    for d in 0..D {
-        out[d] = fold(s, acc[d]);
-    }
-    out
+    fold_each(s, &acc)
 }
 
 /// `rows[d][lo..hi]` for every `d`.

@@ -172,6 +172,36 @@ impl Lanes<f32> for Avx512 {
         crate::kernels::dot::rotated_block(self, a, b)
     }
     #[inline(always)]
+    fn reduce4(self, v: [__m512; 4]) -> [f32; 4] {
+        let mut out = [0.0f32; 4];
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512; the store writes
+        // the 4 elements of `out`.
+        unsafe {
+            // w = 8 for rows 0 and 1 together: [a.q0 a.q1 b.q0 b.q1] +
+            // [a.q2 a.q3 b.q2 b.q3] (q: 4 lanes), then rows 2 and 3.
+            let t01 = _mm512_add_ps(
+                _mm512_shuffle_f32x4::<0b01_00_01_00>(v[0], v[1]),
+                _mm512_shuffle_f32x4::<0b11_10_11_10>(v[0], v[1]),
+            );
+            let t23 = _mm512_add_ps(
+                _mm512_shuffle_f32x4::<0b01_00_01_00>(v[2], v[3]),
+                _mm512_shuffle_f32x4::<0b11_10_11_10>(v[2], v[3]),
+            );
+            // w = 4: quarter k of `u` is row k's lanes 0..4.
+            let u = _mm512_add_ps(
+                _mm512_shuffle_f32x4::<0b10_00_10_00>(t01, t23),
+                _mm512_shuffle_f32x4::<0b11_01_11_01>(t01, t23),
+            );
+            // w = 2, then w = 1, inside each quarter.
+            let u = _mm512_add_ps(u, _mm512_permute_ps::<0b11_10_11_10>(u));
+            let u = _mm512_add_ps(u, _mm512_permute_ps::<0b01_01_01_01>(u));
+            // Lane 0 of each quarter.
+            let r = _mm512_maskz_compress_ps(0x1111, u);
+            _mm_storeu_ps(out.as_mut_ptr(), _mm512_castps512_ps128(r));
+        }
+        out
+    }
+    #[inline(always)]
     fn reduce(self, v: __m512) -> f32 {
         // SAFETY: the `Avx512` token (`self`) proves AVX-512.
         unsafe {
@@ -309,6 +339,35 @@ impl Lanes<f64> for Avx512 {
     #[inline(always)]
     fn dot_block(self, a: &[f64], b: &[f64]) -> [__m512d; 4] {
         crate::kernels::dot::rotated_block(self, a, b)
+    }
+    #[inline(always)]
+    fn reduce4(self, v: [__m512d; 4]) -> [f64; 4] {
+        let mut out = [0.0f64; 4];
+        // SAFETY: the `Avx512` token (`self`) proves AVX-512; the store writes
+        // the 4 elements of `out`.
+        unsafe {
+            // w = 4 for rows 0 and 1 together: [a.q0 a.q1 b.q0 b.q1] +
+            // [a.q2 a.q3 b.q2 b.q3] (q: 2 lanes), then rows 2 and 3.
+            let t01 = _mm512_add_pd(
+                _mm512_shuffle_f64x2::<0b01_00_01_00>(v[0], v[1]),
+                _mm512_shuffle_f64x2::<0b11_10_11_10>(v[0], v[1]),
+            );
+            let t23 = _mm512_add_pd(
+                _mm512_shuffle_f64x2::<0b01_00_01_00>(v[2], v[3]),
+                _mm512_shuffle_f64x2::<0b11_10_11_10>(v[2], v[3]),
+            );
+            // w = 2: quarter k of `u` is row k's lanes 0..2.
+            let u = _mm512_add_pd(
+                _mm512_shuffle_f64x2::<0b10_00_10_00>(t01, t23),
+                _mm512_shuffle_f64x2::<0b11_01_11_01>(t01, t23),
+            );
+            // w = 1 inside each quarter.
+            let u = _mm512_add_pd(u, _mm512_permute_pd::<0b0101_0101>(u));
+            // Lane 0 of each quarter.
+            let r = _mm512_maskz_compress_pd(0b0101_0101, u);
+            _mm256_storeu_pd(out.as_mut_ptr(), _mm512_castpd512_pd256(r));
+        }
+        out
     }
     #[inline(always)]
     fn reduce(self, v: __m512d) -> f64 {
