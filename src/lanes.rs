@@ -91,6 +91,13 @@ pub(crate) trait Lanes<T: Element>: Simd {
     fn dot_block(self, a: &[T], b: &[T]) -> Self::Stripe {
         crate::kernels::dot::block(self, a, b)
     }
+    /// A whole `dot` of at most `E` elements: [`Lanes::dot_block`] and the
+    /// [`fold`]. A backend with an address-aware schedule may fold its
+    /// accumulators in another lane order when that gives the same bits.
+    #[inline(always)]
+    fn dot_one(self, a: &[T], b: &[T]) -> T {
+        fold(self, self.dot_block(a, b))
+    }
     /// The in-register part of the contract's `fold`: for `w = LANES/2, ..., 1`,
     /// lane `i` += lane `i + w`; returns lane 0.
     fn reduce(self, v: Self::V) -> T;

@@ -23,7 +23,7 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
         return s.reduce(s.add(acc, s.zero()));
     }
     if n <= T::E {
-        return fold(s, s.dot_block(a, b));
+        return s.dot_one(a, b);
     }
     // The tree recursion is an ordinary function; it re-enters the backend's
     // target-feature context once per subtree of up to four blocks, whose
@@ -116,13 +116,54 @@ pub(crate) fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut S::Stripe, x:
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
+    let Some((acc, off)) = rotated_lanes(s, a, b) else {
+        return block(s, a, b);
+    };
+    // Undo the rotation: canonical register k is positions off..L of
+    // register k followed by positions 0..off of register k + 1.
+    let (acc, regs) = (acc.as_ref(), acc.as_ref().len());
+    let mut out = s.zero_stripe();
+    for (k, o) in out.as_mut().iter_mut().enumerate() {
+        *o = s.unrotate(acc[k], acc[(k + 1) % regs], off);
+    }
+    out
+}
+
+/// A whole `dot` of at most `E` elements (one block and the fold), with
+/// [`rotated_block`]'s schedule but without undoing the rotation: the fold
+/// adds the rotated lanes as they are, which gives the same bits.
+///
+/// Every step of the fold adds lane `j` to lane `j + h` of a span of `2h`
+/// lanes, for `h = W/2, ..., 1` (registers first, then inside the last
+/// register), and keeps the lower half. In the rotated stripe position `p`
+/// of register `k` holds lane `(k*L + p - off) mod W`; the step pairs
+/// positions `h` apart, hence lanes `c` and `c + h (mod 2h)`: the same
+/// pairs as in the canonical stripe, each surviving position holding one
+/// pair's sum (rotated within the lower half, by `off mod h`). IEEE addition
+/// is commutative, so every partial sum, and the result, is bit for bit the
+/// canonical one. (The block tree adds stripes of different blocks lane by
+/// lane, so blocks of a longer `dot` are unrotated: [`rotated_block`].)
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline(always)]
+pub(crate) fn rotated_dot<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> T {
+    match rotated_lanes(s, a, b) {
+        Some((acc, _)) => fold(s, acc),
+        None => fold(s, block(s, a, b)),
+    }
+}
+
+/// [`rotated_block`]'s accumulators, still rotated, and the rotation `off`;
+/// `None` where the schedule does not apply.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline(always)]
+fn rotated_lanes<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> Option<(S::Stripe, usize)> {
     let l = S::LANES;
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let size = core::mem::size_of::<T>();
     let off = (a.as_ptr() as usize % S::ALIGN) / size;
     if off == 0 || (b.as_ptr() as usize % S::ALIGN) / size != off || n < S::MIN_STRIPES * T::W {
-        return block(s, a, b);
+        return None;
     }
     let h = l - off; // elements before the first aligned chunk
     let mut stripe = s.zero_stripe();
@@ -159,12 +200,5 @@ pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) ->
             s.fma_part(s.load_part(&ra[o..]), s.load_part(&rb[o..]), acc[r], len)
         };
     }
-
-    // Undo the rotation: canonical register k is positions off..L of
-    // register k followed by positions 0..off of register k + 1.
-    let mut out = s.zero_stripe();
-    for (k, o) in out.as_mut().iter_mut().enumerate() {
-        *o = s.unrotate(acc[k], acc[(k + 1) % regs], off);
-    }
-    out
+    Some((stripe, off))
 }

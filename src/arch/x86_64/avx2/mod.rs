@@ -177,6 +177,10 @@ impl Lanes<f32> for Avx2 {
         crate::kernels::dot::rotated_block(self, a, b)
     }
     #[inline(always)]
+    fn dot_one(self, a: &[f32], b: &[f32]) -> f32 {
+        crate::kernels::dot::rotated_dot(self, a, b)
+    }
+    #[inline(always)]
     fn reduce(self, v: __m256) -> f32 {
         // SAFETY: the `Avx2` token (`self`) proves avx2+fma.
         unsafe {
@@ -316,6 +320,10 @@ impl Lanes<f64> for Avx2 {
     #[inline(always)]
     fn dot_block(self, a: &[f64], b: &[f64]) -> [__m256d; 8] {
         crate::kernels::dot::rotated_block(self, a, b)
+    }
+    #[inline(always)]
+    fn dot_one(self, a: &[f64], b: &[f64]) -> f64 {
+        crate::kernels::dot::rotated_dot(self, a, b)
     }
     #[inline(always)]
     fn reduce(self, v: __m256d) -> f64 {

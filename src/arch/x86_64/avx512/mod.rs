@@ -172,6 +172,10 @@ impl Lanes<f32> for Avx512 {
         crate::kernels::dot::rotated_block(self, a, b)
     }
     #[inline(always)]
+    fn dot_one(self, a: &[f32], b: &[f32]) -> f32 {
+        crate::kernels::dot::rotated_dot(self, a, b)
+    }
+    #[inline(always)]
     fn reduce4(self, v: [__m512; 4]) -> [f32; 4] {
         let mut out = [0.0f32; 4];
         // SAFETY: the `Avx512` token (`self`) proves AVX-512; the store writes
@@ -339,6 +343,10 @@ impl Lanes<f64> for Avx512 {
     #[inline(always)]
     fn dot_block(self, a: &[f64], b: &[f64]) -> [__m512d; 4] {
         crate::kernels::dot::rotated_block(self, a, b)
+    }
+    #[inline(always)]
+    fn dot_one(self, a: &[f64], b: &[f64]) -> f64 {
+        crate::kernels::dot::rotated_dot(self, a, b)
     }
     #[inline(always)]
     fn reduce4(self, v: [__m512d; 4]) -> [f64; 4] {
