@@ -82,7 +82,8 @@ fn sub<'a, T, const D: usize>(rows: &[&'a [T]; D], lo: usize, hi: usize) -> [&'a
 /// `n <= E` when `D > 0`), and the fold `g[j] = fma(e[r], old[r][j], g[j])`
 /// of the `old` rows, `r` in order. `D = 0` or `F = 0` leaves that half out.
 /// Whole stripes are sliced once each (so the register loads inside need
-/// no bounds checks), then the last, partial stripe: whole registers, then
+/// no bounds checks; registers visited by `per_register!`), then the last,
+/// partial stripe, also sliced once: whole registers, then
 /// the register holding the end (a masked FMA for the dots, registers past
 /// the end untouched; for the fold, lanes past the end computed on zeros
 /// and never stored).

@@ -5,9 +5,11 @@
 
 /// Runs `$body` once for each register index `$k = 0, 1, ..., $n - 1` of a
 /// stripe (`$n <= 16`, a constant), each time with `$k` a constant: a loop
-/// over a stripe's registers that is unrolled whatever the body's size, so
-/// the registers it indexes are never spilled to an array in memory. Each
-/// body is a closure-free block; a condition on `$k` replaces `break`.
+/// over a stripe's registers that is unrolled whatever the body's size. A
+/// loop LLVM leaves rolled indexes the stripe arrays with a variable, which
+/// forces them into memory for the whole kernel (it did so for AVX-512's
+/// four-row accumulators); constant indices let them live in registers.
+/// Each body is a closure-free block; a condition on `$k` replaces `break`.
 macro_rules! per_register {
     ($n:expr, $k:ident, $body:block) => {
         per_register!(@ $n, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
