@@ -116,13 +116,13 @@ impl<'a, T> Matrix<'a, T> {
     #[inline]
     pub fn row(&self, i: usize) -> &'a [T] {
         assert!(i < self.rows, "row {i} of a matrix with {} rows", self.rows);
-        let lo = i * self.stride;
-        &self.data[lo..lo + self.cols]
+        self.at(i)
     }
 
     /// Row `i` for the kernels, which only ask for rows `< rows`: no
     /// assertion with a message, just the slice's own bounds check (one
-    /// compare per row instead of three).
+    /// compare per row instead of three). [`Matrix::row`] is this after its
+    /// assertion.
     #[inline(always)]
     pub(crate) fn at(&self, i: usize) -> &'a [T] {
         debug_assert!(i < self.rows);
