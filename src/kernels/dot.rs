@@ -81,20 +81,16 @@ pub(crate) fn block<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Strip
 #[inline(always)]
 pub(crate) fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut S::Stripe, x: &[T], y: &[T]) {
     let len = x.len().min(y.len());
+    let (x, y, l) = (&x[..len], &y[..len], S::LANES);
     let acc = acc.as_mut();
-    for (k, lane) in acc.iter_mut().enumerate() {
-        let o = k * S::LANES;
-        if o >= len {
-            break;
+    per_register!(T::W / l, k, {
+        let o = k * l;
+        if o + l <= len {
+            acc[k] = s.fma(s.load(&x[o..]), s.load(&y[o..]), acc[k]);
+        } else if o < len {
+            acc[k] = s.fma_part(s.load_part(&x[o..]), s.load_part(&y[o..]), acc[k], len - o);
         }
-        let r = len - o;
-        if r >= S::LANES {
-            *lane = s.fma(s.load(&x[o..]), s.load(&y[o..]), *lane);
-        } else {
-            let (px, py) = (s.load_part(&x[o..len]), s.load_part(&y[o..len]));
-            *lane = s.fma_part(px, py, *lane, r);
-        }
-    }
+    });
 }
 
 /// One block, as [`block`] computes it, with an address-aware schedule.
@@ -186,19 +182,20 @@ fn rotated_lanes<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> Option<(S:
     }
 
     // The rest: whole chunks, then the masked last chunk.
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for k in 0..regs {
-        let o = k * l;
-        if o >= ra.len() {
-            break;
+    let len = ca.remainder().len();
+    let (ra, rb) = (ca.remainder(), &cb.remainder()[..len]);
+    per_register!(T::W / l, k, {
+        let (o, r) = (k * l, (k + 1) % regs);
+        if o + l <= len {
+            acc[r] = s.fma(s.load(&ra[o..]), s.load(&rb[o..]), acc[r]);
+        } else if o < len {
+            acc[r] = s.fma_part(
+                s.load_part(&ra[o..]),
+                s.load_part(&rb[o..]),
+                acc[r],
+                len - o,
+            );
         }
-        let r = (k + 1) % regs;
-        let len = ra.len() - o;
-        acc[r] = if len >= l {
-            s.fma(s.load(&ra[o..]), s.load(&rb[o..]), acc[r])
-        } else {
-            s.fma_part(s.load_part(&ra[o..]), s.load_part(&rb[o..]), acc[r], len)
-        };
-    }
+    });
     Some((stripe, off))
 }
