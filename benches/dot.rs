@@ -8,7 +8,7 @@
 //! `dot_f32_alignment` runs n = 1Ki and 4Ki with both inputs 64-byte
 //! aligned (`aligned`), both 4 bytes past a boundary (`both+4`), and at two
 //! different offsets, 4 and 20 bytes (`4+20`), and `read/aligned`, the
-//! plain read of the aligned inputs: the load bound that no dot can beat.
+//! plain read of the aligned inputs: the load bound dot is measured against.
 //!
 //! ```text
 //! cargo bench --bench dot                       # everything (a few minutes)
@@ -79,7 +79,7 @@ fn dot_f32_alignment(c: &mut Criterion) {
             });
             if case == "aligned" {
                 // The load bound in L1, in the same run: any dot reads these
-                // bytes, and with aligned inputs nothing reads them faster.
+                // bytes (the read is two calls, one per input).
                 let id = BenchmarkId::new("read/aligned", label(n));
                 group.bench_with_input(id, &n, |bch, _| {
                     bch.iter(|| read(black_box(a), black_box(b)))

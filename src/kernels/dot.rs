@@ -71,24 +71,25 @@ pub(crate) fn block<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Strip
             *lane = s.fma(s.load(&x[o..]), s.load(&y[o..]), *lane);
         }
     }
-    stripe_tail(s, &mut acc, ca.remainder(), cb.remainder());
+    stripe_tail(s, acc.as_mut(), ca.remainder(), cb.remainder(), 0);
     acc
 }
 
 /// The last, partial stripe of a block (`x.len() == y.len() < W`): full
 /// registers as usual, the register holding the end with a masked FMA, and
-/// registers wholly past the end untouched.
+/// registers wholly past the end untouched. Register `k` of the stripe goes
+/// to accumulator `(k + first) mod R` (`first` = 0 for [`block`], 1 for the
+/// rotated schedule, whose chunk 0 is the head).
 #[inline(always)]
-pub(crate) fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut S::Stripe, x: &[T], y: &[T]) {
+fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut [S::V], x: &[T], y: &[T], first: usize) {
     let len = x.len().min(y.len());
-    let (x, y, l) = (&x[..len], &y[..len], S::LANES);
-    let acc = acc.as_mut();
+    let (x, y, l, regs) = (&x[..len], &y[..len], S::LANES, acc.len());
     per_register!(T::W / l, k, {
-        let o = k * l;
+        let (o, r) = (k * l, (k + first) % regs);
         if o + l <= len {
-            acc[k] = s.fma(s.load(&x[o..]), s.load(&y[o..]), acc[k]);
+            acc[r] = s.fma(s.load(&x[o..]), s.load(&y[o..]), acc[r]);
         } else if o < len {
-            acc[k] = s.fma_part(s.load_part(&x[o..]), s.load_part(&y[o..]), acc[k], len - o);
+            acc[r] = s.fma_part(s.load_part(&x[o..]), s.load_part(&y[o..]), acc[r], len - o);
         }
     });
 }
@@ -182,20 +183,6 @@ fn rotated_lanes<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> Option<(S:
     }
 
     // The rest: whole chunks, then the masked last chunk.
-    let len = ca.remainder().len();
-    let (ra, rb) = (ca.remainder(), &cb.remainder()[..len]);
-    per_register!(T::W / l, k, {
-        let (o, r) = (k * l, (k + 1) % regs);
-        if o + l <= len {
-            acc[r] = s.fma(s.load(&ra[o..]), s.load(&rb[o..]), acc[r]);
-        } else if o < len {
-            acc[r] = s.fma_part(
-                s.load_part(&ra[o..]),
-                s.load_part(&rb[o..]),
-                acc[r],
-                len - o,
-            );
-        }
-    });
+    stripe_tail(s, acc, ca.remainder(), cb.remainder(), 1);
     Some((stripe, off))
 }
