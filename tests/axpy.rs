@@ -160,7 +160,7 @@ fn round_sum_to_f32_breaks_ties_by_the_lost_bits() {
 /// product of two f32 is exact in f64, and the sum is rounded once.
 #[test]
 fn axpy_f32_correctly_rounded() {
-    let ks: Vec<Kernels> = Isa::available().map(|i| Kernels::new(i).unwrap()).collect();
+    let ks: Vec<Kernels> = available().map(|i| Kernels::new(i).unwrap()).collect();
     check(move |p: Pair<f32>| {
         let (x, y0) = (p.a.slice(), p.b.slice());
         let want: Vec<f32> = x
@@ -179,7 +179,7 @@ fn axpy_f32_correctly_rounded() {
 /// Every element of `scale` is the correctly rounded `alpha * x`.
 #[test]
 fn scale_f32_correctly_rounded() {
-    let ks: Vec<Kernels> = Isa::available().map(|i| Kernels::new(i).unwrap()).collect();
+    let ks: Vec<Kernels> = available().map(|i| Kernels::new(i).unwrap()).collect();
     check(move |p: Pair<f32>| {
         let x0 = p.a.slice();
         let want: Vec<f32> = x0
@@ -195,7 +195,7 @@ fn scale_f32_correctly_rounded() {
 }
 
 fn for_every_isa(f: impl Fn(Kernels)) {
-    for isa in Isa::available() {
+    for isa in available() {
         f(Kernels::new(isa).unwrap());
     }
 }

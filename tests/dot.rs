@@ -46,7 +46,7 @@ fn within_bound<T: TestFloat>() {
         if !r.is_finite() || !bound.is_finite() {
             return true; // special values: covered by the bit-exact tests
         }
-        Isa::available().all(|isa| {
+        available().all(|isa| {
             let d = Kernels::new(isa).unwrap().dot(a, b).unwrap().to_f64();
             (d - r).abs() <= bound
         })
@@ -67,7 +67,7 @@ fn dot_f64_within_bound() {
 /// result, so the relative error of the result is huge while the absolute
 /// error must still respect the bound.
 fn ill_conditioned<T: TestFloat>() {
-    let mut g = quickcheck::Gen::new(64);
+    let (mut g, _seed) = seeded_gen();
     for case in 0..200 {
         let n = [7usize, 64, 65, 1000, 4097, 20_000][case % 6];
         let mut a: Vec<T> = Vec::with_capacity(2 * n + 1);
@@ -88,7 +88,7 @@ fn ill_conditioned<T: TestFloat>() {
         a.rotate_left(k);
         let r = dot_reference(&a, &b);
         let bound = dot_error_bound::<T>(a.len(), sum_abs(&a, &b));
-        for isa in Isa::available() {
+        for isa in available() {
             let d = Kernels::new(isa).unwrap().dot(&a, &b).unwrap().to_f64();
             assert!(
                 (d - r).abs() <= bound,
@@ -110,7 +110,7 @@ fn dot_f64_ill_conditioned_within_bound() {
 }
 
 fn for_every_isa(f: impl Fn(Kernels)) {
-    for isa in Isa::available() {
+    for isa in available() {
         f(Kernels::new(isa).unwrap());
     }
 }
@@ -282,7 +282,7 @@ fn aligned<T: TestFloat>(data: &[T], pad: usize) -> (Vec<T>, usize) {
 /// address-aware AVX-512 schedule (equal misalignment) and the plain one
 /// (different misalignment) must both equal Scalar.
 fn misalignment_pairs<T: TestFloat>() {
-    let mut g = quickcheck::Gen::new(64);
+    let (mut g, _seed) = seeded_gen();
     let per_line = 64 / std::mem::size_of::<T>();
     let s = scalar();
     for n in [

@@ -331,7 +331,7 @@ fn tails<T: TestFloat>() {
             let r = off..off + n;
             let mut b0 = b0;
             b0[r.clone()].iter_mut().for_each(|x| *x = x.abs_());
-            for isa in Isa::available() {
+            for isa in available() {
                 let k = Kernels::new(isa).unwrap();
                 let mut outs: Vec<Vec<Vec<T>>> = Vec::new();
                 for kk in [k, scalar()] {

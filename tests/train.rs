@@ -109,7 +109,7 @@ per_isa! {
 // ---- Shapes: typed errors, nothing written ----
 
 fn for_every_isa(f: impl Fn(Kernels)) {
-    for isa in Isa::available() {
+    for isa in available() {
         f(Kernels::new(isa).unwrap());
     }
 }
@@ -412,7 +412,7 @@ fn trains_to_optimum(model: shared::Model) {
             (d, 1.0, opt)
         }
     };
-    let fits: Vec<(Isa, shared::Fit)> = Isa::available()
+    let fits: Vec<(Isa, shared::Fit)> = available()
         .map(|isa| {
             (
                 isa,

@@ -16,21 +16,130 @@ pub fn qc_tests() -> u64 {
 /// Runs a property over [`qc_tests`] cases drawn with quickcheck's
 /// `Arbitrary`. (quickcheck's own runner takes only `fn` pointers; ours also
 /// takes closures, which carry the backend under test.) A failing case is
-/// shrunk while it keeps failing, then reported.
+/// shrunk while it keeps failing, then reported with the seed that replays
+/// it (`DOTGRAD_QC_SEED`).
 pub fn check<A: Arbitrary + std::fmt::Debug>(prop: impl Fn(A) -> bool) {
     check_n(qc_tests(), prop);
 }
 
-/// The kernels for `isa`, or `None` (with a note on stderr) when this CPU
-/// lacks it: one test run covers every backend the machine has.
+/// The generator seed: `DOTGRAD_QC_SEED` when set (decimal or `0x` hex),
+/// else a fresh one per property, so that every run explores new cases and
+/// a failure names the seed that reproduces it anywhere.
+pub fn qc_seed() -> u64 {
+    match std::env::var("DOTGRAD_QC_SEED") {
+        Ok(v) => {
+            let v = v.trim();
+            let parsed = match v.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16),
+                None => v.parse(),
+            };
+            parsed.unwrap_or_else(|_| panic!("DOTGRAD_QC_SEED={v:?} is not a number"))
+        }
+        Err(_) => {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            h.finish()
+        }
+    }
+}
+
+/// A generator seeded with [`qc_seed`] (the seed is returned for reports).
+pub fn seeded_gen() -> (Gen, u64) {
+    let seed = qc_seed();
+    (Gen::from_size_and_seed(64, seed), seed)
+}
+
+/// Backends named in `DOTGRAD_REQUIRE_ISA` (comma or space separated, e.g.
+/// `avx2,avx512`): a test that would skip one of them fails instead.
+pub fn required_isas() -> Vec<Isa> {
+    let Ok(v) = std::env::var("DOTGRAD_REQUIRE_ISA") else {
+        return Vec::new();
+    };
+    v.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<Isa>()
+                .unwrap_or_else(|e| panic!("DOTGRAD_REQUIRE_ISA: {e}"))
+        })
+        .collect()
+}
+
+/// Prints, once per test binary and straight to the terminal (libtest
+/// captures `println!` of passing tests, not direct writes to stdout),
+/// which backends this run covers and which it skips, and fails when a
+/// backend named in `DOTGRAD_REQUIRE_ISA` is missing.
+fn announce() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let ran: Vec<String> = Isa::available().map(|i| i.to_string()).collect();
+        let skipped: Vec<String> = Isa::ALL
+            .iter()
+            .copied()
+            .filter(|i| !i.is_available())
+            .map(|i| i.to_string())
+            .collect();
+        let bin = std::env::args()
+            .next()
+            .and_then(|p| {
+                std::path::Path::new(&p)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default();
+        let line = format!(
+            "dotgrad backends [{bin}]: ran {}; skipped (not on this CPU/target) {}\n",
+            ran.join(", "),
+            if skipped.is_empty() {
+                "none".to_string()
+            } else {
+                skipped.join(", ")
+            }
+        );
+        let _ = std::io::stdout().write_all(line.as_bytes());
+    });
+    for isa in required_isas() {
+        assert!(
+            isa.is_available(),
+            "DOTGRAD_REQUIRE_ISA names {isa}, which this CPU/target cannot run"
+        );
+    }
+}
+
+/// The kernels for `isa`, or `None` when this CPU lacks it (one test run
+/// covers every backend the machine has; the run prints which). A backend
+/// named in `DOTGRAD_REQUIRE_ISA` that is missing fails the test instead.
 pub fn kernels(isa: Isa) -> Option<Kernels> {
+    announce();
     match Kernels::new(isa) {
         Ok(k) => Some(k),
         Err(_) => {
-            eprintln!("note: {isa} is not available on this CPU; its test is skipped");
+            assert!(
+                !required_isas().contains(&isa),
+                "DOTGRAD_REQUIRE_ISA names {isa}, which this CPU/target cannot run"
+            );
             None
         }
     }
+}
+
+/// Every backend this CPU has (see [`kernels`]: the run reports them, and a
+/// missing backend named in `DOTGRAD_REQUIRE_ISA` fails the test).
+pub fn available() -> impl Iterator<Item = Isa> + Clone {
+    announce();
+    Isa::available()
+}
+
+/// Every backend this CPU has, each as a handle (see [`kernels`]).
+pub fn backends() -> Vec<Kernels> {
+    announce();
+    Isa::available().map(|i| Kernels::new(i).unwrap()).collect()
 }
 
 /// Equal bits, or both NaN (the contract leaves NaN payloads open).
@@ -465,7 +574,7 @@ pub fn scalar() -> Kernels {
 
 /// [`check`] with `cases` cases.
 pub fn check_n<A: Arbitrary + std::fmt::Debug>(cases: u64, prop: impl Fn(A) -> bool) {
-    let mut g = Gen::new(64);
+    let (mut g, seed) = seeded_gen();
     for case in 0..cases {
         let input = A::arbitrary(&mut g);
         if prop(input.clone()) {
@@ -481,7 +590,10 @@ pub fn check_n<A: Arbitrary + std::fmt::Debug>(cases: u64, prop: impl Fn(A) -> b
             }
             break;
         }
-        panic!("property failed at case {case}; shrunk input: {smallest:?}");
+        panic!(
+            "property failed at case {case} (replay: DOTGRAD_QC_SEED={seed:#x}); \
+             shrunk input: {smallest:?}"
+        );
     }
 }
 

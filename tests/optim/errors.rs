@@ -22,7 +22,7 @@ fn sentinel<T: Element>(n: usize, salt: usize) -> Vec<T> {
 fn errors_leave_buffers_untouched<T: TestFloat>() {
     let n = 2 * T::W + 3;
     let f32_only = T::W == 64;
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         // (sgd params, expected name)
         let mut sgd: Vec<(SgdParams, &str)> = Vec::new();

@@ -71,7 +71,7 @@ fn adam_runs_identical<T: TestFloat>() {
             loss(&want[0]) < 0.1 * loss(&w0),
             "{p:?}: the run did not train"
         );
-        for isa in Isa::available() {
+        for isa in available() {
             let got = adam_run::<T>(Kernels::new(isa).unwrap(), p, n);
             for (o, (a, b)) in got.iter().zip(&want).enumerate() {
                 assert!(same_all(a, b), "{isa} {p:?}: buffer {o} differs");
@@ -119,7 +119,7 @@ fn momentum_f32_1000_steps_identical_on_every_backend() {
         (w, b)
     };
     let want = run(scalar());
-    for isa in Isa::available() {
+    for isa in available() {
         let got = run(Kernels::new(isa).unwrap());
         assert!(
             same_all(&got.0, &want.0) && same_all(&got.1, &want.1),
@@ -130,7 +130,7 @@ fn momentum_f32_1000_steps_identical_on_every_backend() {
 
 #[test]
 fn momentum_first_step_ignores_old_velocity() {
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         let p = MomentumParams {
             lr: 0.5,
@@ -155,7 +155,7 @@ fn momentum_first_step_ignores_old_velocity() {
 #[test]
 fn adam_first_step_moves_by_lr() {
     // With m = v = 0, the first step is lr * g / (|g| + eps'), about lr * sign(g).
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         let g: Vec<f64> = (0..50).map(|j| (j as f64 - 25.0) * 0.37 + 0.01).collect();
         let mut w = vec![0.0f64; 50];
@@ -172,7 +172,7 @@ fn adam_first_step_moves_by_lr() {
 fn adamw_decays_weights_by_lr_times_weight_decay() {
     // Zero gradient and state: m = 0, so only the decoupled decay acts, and
     // exactly as one multiplication by T(1 - lr * λ).
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         let p = AdamParams {
             lr: 0.1,
@@ -194,7 +194,7 @@ fn adamw_decays_weights_by_lr_times_weight_decay() {
 fn adam_zero_weight_decay_does_not_touch_gradient() {
     // λ = 0 skips the decay FMA: an infinite weight does not turn the
     // moments into NaN through 0 * inf.
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         let mut w = vec![f32::INFINITY; 9];
         let (mut m, mut v) = (vec![0.0f32; 9], vec![0.0f32; 9]);
@@ -222,7 +222,7 @@ fn adam_zero_weight_decay_does_not_touch_gradient() {
 
 #[test]
 fn amsgrad_keeps_the_running_maximum() {
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         let p = AdamParams {
             amsgrad: true,
@@ -249,7 +249,7 @@ fn amsgrad_keeps_the_running_maximum() {
 
 #[test]
 fn optim_empty_buffers_are_fine() {
-    for isa in Isa::available() {
+    for isa in available() {
         let k = Kernels::new(isa).unwrap();
         let e: &mut [f32] = &mut [];
         k.sgd_step(e, &[], SgdParams::default()).unwrap();
