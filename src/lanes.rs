@@ -31,6 +31,9 @@ pub(crate) trait Lanes<T: Element>: Simd {
     type Stripe: Copy + AsRef<[Self::V]> + AsMut<[Self::V]>;
     /// Elements per register.
     const LANES: usize;
+    /// Vector registers the ISA has (16 ymm on AVX2, 32 zmm on AVX-512, 32
+    /// q on NEON): what a register-blocked kernel may keep live.
+    const REGISTERS: usize;
 
     /// All lanes `+0.0`.
     fn zero(self) -> Self::V;

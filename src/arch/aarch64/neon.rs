@@ -39,6 +39,7 @@ impl Lanes<f32> for Neon {
     type V = float32x4_t;
     type Stripe = [float32x4_t; 16];
     const LANES: usize = 4;
+    const REGISTERS: usize = 32;
 
     #[inline(always)]
     fn zero(self) -> float32x4_t {
@@ -186,6 +187,7 @@ impl Lanes<f64> for Neon {
     type V = float64x2_t;
     type Stripe = [float64x2_t; 16];
     const LANES: usize = 2;
+    const REGISTERS: usize = 32;
 
     #[inline(always)]
     fn zero(self) -> float64x2_t {

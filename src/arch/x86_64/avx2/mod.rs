@@ -54,6 +54,7 @@ impl Lanes<f32> for Avx2 {
     type V = __m256;
     type Stripe = [__m256; 8];
     const LANES: usize = 8;
+    const REGISTERS: usize = 16;
 
     #[inline(always)]
     fn zero(self) -> __m256 {
@@ -199,6 +200,7 @@ impl Lanes<f64> for Avx2 {
     type V = __m256d;
     type Stripe = [__m256d; 8];
     const LANES: usize = 4;
+    const REGISTERS: usize = 16;
 
     #[inline(always)]
     fn zero(self) -> __m256d {

@@ -52,6 +52,7 @@ impl Lanes<f32> for Avx512 {
     type V = __m512;
     type Stripe = [__m512; 4];
     const LANES: usize = 16;
+    const REGISTERS: usize = 32;
 
     #[inline(always)]
     fn zero(self) -> __m512 {
@@ -225,6 +226,7 @@ impl Lanes<f64> for Avx512 {
     type V = __m512d;
     type Stripe = [__m512d; 4];
     const LANES: usize = 8;
+    const REGISTERS: usize = 32;
 
     #[inline(always)]
     fn zero(self) -> __m512d {
