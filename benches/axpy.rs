@@ -16,21 +16,21 @@ use std::hint::black_box;
 
 use common::*;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dotgrad::Element;
+use dotgrad::Float;
 
-fn naive_axpy<T: Element>(alpha: T, x: &[T], y: &mut [T]) {
+fn naive_axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
     for (y, &x) in y.iter_mut().zip(x) {
         *y = *y + alpha * x;
     }
 }
 
-fn naive_scale<T: Element>(alpha: T, x: &mut [T]) {
+fn naive_scale<T: Float>(alpha: T, x: &mut [T]) {
     for x in x.iter_mut() {
         *x = alpha * *x;
     }
 }
 
-fn axpy_sizes<T: Element>(c: &mut Criterion) {
+fn axpy_sizes<T: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("axpy_{}", T::NAME));
     let backends = backends();
     // y drifts by at most n_iter * 1e-6 per element: no overflow, no subnormals.
@@ -54,7 +54,7 @@ fn axpy_sizes<T: Element>(c: &mut Criterion) {
     group.finish();
 }
 
-fn scale_sizes<T: Element>(c: &mut Criterion) {
+fn scale_sizes<T: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("scale_{}", T::NAME));
     let backends = backends();
     // Scaling by one keeps the values (and their speed) unchanged; the

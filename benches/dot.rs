@@ -21,19 +21,19 @@ use std::hint::black_box;
 
 use common::*;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dotgrad::Element;
+use dotgrad::Float;
 
-fn naive<T: Element + std::iter::Sum>(a: &[T], b: &[T]) -> T {
+fn naive<T: Float + std::iter::Sum>(a: &[T], b: &[T]) -> T {
     a.iter().zip(b).map(|(&x, &y)| x * y).sum()
 }
 
 /// A plain read of the same bytes ([`read_floor`] of both inputs; memory
 /// bound past the caches: what `dot` at 16Mi is compared with).
-fn read<T: Element>(a: &[T], b: &[T]) -> u32 {
+fn read<T: Float + bytemuck::Pod>(a: &[T], b: &[T]) -> u32 {
     read_floor(bytemuck::cast_slice(a)) | read_floor(bytemuck::cast_slice(b))
 }
 
-fn dot_sizes<T: Element + std::iter::Sum>(c: &mut Criterion) {
+fn dot_sizes<T: Float + bytemuck::Pod + std::iter::Sum>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("dot_{}", T::NAME));
     let backends = backends();
     for n in sizes() {

@@ -18,12 +18,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
-use dotgrad::{AdamParams, Element, Isa, Kernels, MomentumParams, SgdParams};
+use dotgrad::{AdamParams, Float, Isa, Kernels, MomentumParams, SgdParams};
 
 const SIZES: [usize; 5] = [1 << 10, 1 << 14, 1 << 18, 1 << 22, 1 << 24];
 
 /// Deterministic values in about `[-1, 1]`, `v` kept positive.
-fn data<T: Element>(n: usize, salt: u64) -> Vec<T> {
+fn data<T: Float>(n: usize, salt: u64) -> Vec<T> {
     (0..n as u64)
         .map(|j| {
             let h = (j.wrapping_mul(2654435761) ^ salt.wrapping_mul(40503)) % 2001;
@@ -32,7 +32,7 @@ fn data<T: Element>(n: usize, salt: u64) -> Vec<T> {
         .collect()
 }
 
-fn abs<T: Element>(x: Vec<T>) -> Vec<T> {
+fn abs<T: Float>(x: Vec<T>) -> Vec<T> {
     x.into_iter()
         .map(|x| if x < T::ZERO { -x } else { x })
         .collect()
@@ -52,26 +52,26 @@ fn kernels() -> Vec<Kernels> {
 // ---------------------------------------------------------------------------
 // The naive loops and the floors.
 
-/// What the naive loops need beyond `Element`: std's `sqrt` (an intrinsic
-/// the compiler can vectorise; `Element::sqrt` is libm's, a call).
-trait Float: Element {
+/// What the naive loops need beyond `Float`: std's `sqrt` (an intrinsic
+/// the compiler can vectorise; `Float::sqrt` is libm's, a call).
+trait NaiveFloat: Float {
     fn sqrt_std(self) -> Self;
 }
 
-impl Float for f32 {
+impl NaiveFloat for f32 {
     fn sqrt_std(self) -> f32 {
         self.sqrt()
     }
 }
 
-impl Float for f64 {
+impl NaiveFloat for f64 {
     fn sqrt_std(self) -> f64 {
         self.sqrt()
     }
 }
 
 /// What a user writes for SGD with weight decay.
-fn naive_sgd<T: Float>(w: &mut [T], g: &[T], lr: T, wd: T) {
+fn naive_sgd<T: NaiveFloat>(w: &mut [T], g: &[T], lr: T, wd: T) {
     let n = w.len();
     let g = &g[..n];
     for i in 0..n {
@@ -80,7 +80,7 @@ fn naive_sgd<T: Float>(w: &mut [T], g: &[T], lr: T, wd: T) {
 }
 
 /// What a user writes for momentum SGD (after the first step).
-fn naive_momentum<T: Float>(w: &mut [T], b: &mut [T], g: &[T], lr: T, mu: T, damp: T) {
+fn naive_momentum<T: NaiveFloat>(w: &mut [T], b: &mut [T], g: &[T], lr: T, mu: T, damp: T) {
     let n = w.len();
     let (b, g) = (&mut b[..n], &g[..n]);
     let one = T::from_f64(1.0);
@@ -91,7 +91,14 @@ fn naive_momentum<T: Float>(w: &mut [T], b: &mut [T], g: &[T], lr: T, mu: T, dam
 }
 
 /// What a user writes for Adam, straight from the paper / PyTorch docs.
-fn naive_adam<T: Float>(w: &mut [T], m: &mut [T], v: &mut [T], g: &[T], p: &AdamParams, t: i32) {
+fn naive_adam<T: NaiveFloat>(
+    w: &mut [T],
+    m: &mut [T],
+    v: &mut [T],
+    g: &[T],
+    p: &AdamParams,
+    t: i32,
+) {
     let n = w.len();
     let (m, v, g) = (&mut m[..n], &mut v[..n], &g[..n]);
     let one = T::from_f64(1.0);
@@ -116,7 +123,7 @@ fn naive_adam<T: Float>(w: &mut [T], m: &mut [T], v: &mut [T], g: &[T], p: &Adam
 macro_rules! floor {
     ($name:ident, $body:ident, $avx2:ident, ($($s:ident),*)) => {
         #[inline(always)]
-        fn $body<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+        fn $body<T: Float>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
             let n = w.len();
             let g = &g[..n];
             $(let $s = &mut $s[..n];)*
@@ -126,15 +133,15 @@ macro_rules! floor {
             }
         }
 
-        fn $name<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+        fn $name<T: Float>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f")]
-                fn wide<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+                fn wide<T: Float>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
                     $body(w, $($s,)* g)
                 }
                 #[target_feature(enable = "avx2")]
-                fn $avx2<T: Element>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
+                fn $avx2<T: Float>(w: &mut [T], $($s: &mut [T],)* g: &[T]) {
                     $body(w, $($s,)* g)
                 }
                 if std::is_x86_feature_detected!("avx512f") {
@@ -158,7 +165,7 @@ floor!(floor2, floor2_body, floor2_avx2, (s1, s2));
 // ---------------------------------------------------------------------------
 // Groups.
 
-fn bench_sgd<T: Float>(c: &mut Criterion) {
+fn bench_sgd<T: NaiveFloat>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("sgd_{}", T::NAME));
     let p = SgdParams {
         lr: 1e-3,
@@ -184,7 +191,7 @@ fn bench_sgd<T: Float>(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_momentum<T: Float>(c: &mut Criterion) {
+fn bench_momentum<T: NaiveFloat>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("momentum_{}", T::NAME));
     let p = MomentumParams {
         lr: 1e-3,
@@ -223,7 +230,7 @@ fn bench_momentum<T: Float>(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_adam<T: Float>(c: &mut Criterion) {
+fn bench_adam<T: NaiveFloat>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("adam_{}", T::NAME));
     let p = AdamParams::adam();
     for n in SIZES {

@@ -16,7 +16,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use dotgrad::{AdamParams, Element, Isa, Kernels, Matrix};
+use dotgrad::{AdamParams, Float, Isa, Kernels, Matrix};
 
 /// One kernel on one element type: a family of rows in the report.
 struct Case {
@@ -256,7 +256,7 @@ fn adam(n: usize) -> Runner {
     })
 }
 
-fn dot<T: Element + std::iter::Sum>(n: usize) -> Runner {
+fn dot<T: Float + std::iter::Sum>(n: usize) -> Runner {
     let a = Aligned::<T>::new(n, 1);
     let b = Aligned::<T>::new(n, 2);
     Box::new(move |k| {
@@ -268,7 +268,7 @@ fn dot<T: Element + std::iter::Sum>(n: usize) -> Runner {
     })
 }
 
-fn axpy<T: Element>(n: usize) -> Runner {
+fn axpy<T: Float>(n: usize) -> Runner {
     let x = Aligned::<T>::new(n, 1);
     let mut y = Aligned::<T>::new(n, 2);
     // y drifts by 1e-6 * |x| per call: no overflow, no subnormals.
@@ -287,7 +287,7 @@ fn axpy<T: Element>(n: usize) -> Runner {
     })
 }
 
-fn scale<T: Element>(n: usize) -> Runner {
+fn scale<T: Float>(n: usize) -> Runner {
     let mut x = Aligned::<T>::new(n, 3);
     // Scaling by one keeps the values; the kernel cannot know (black_box).
     let alpha = T::from_f64(1.0);
@@ -311,7 +311,7 @@ struct Aligned<T> {
     n: usize,
 }
 
-impl<T: Element> Aligned<T> {
+impl<T: Float> Aligned<T> {
     fn new(n: usize, seed: u64) -> Self {
         let size = std::mem::size_of::<T>();
         let mut buf = vec![T::ZERO; n + 64 / size];

@@ -1,149 +1,176 @@
-//! The element types the kernels accept, behind one sealed trait.
+//! The element types the kernels accept: their type facts, and the one
+//! method through which a kernel family reaches its per-type entry point.
+//!
+//! [`Element`] is every type a kernel reads; [`Float`] the floating-point
+//! types that the arithmetic kernels (axpy, gemv, the gradients, the
+//! optimizers) compute in. Each carries one hidden `run` method: a family
+//! (see [`crate::dispatch`]) passes its op struct, and the type hands it to
+//! the family's entry point for that type, a concrete function compiled in
+//! dotgrad. That is all the dispatch this module knows of: it imports
+//! nothing of the crate.
 
 use core::fmt::Debug;
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::isa::Kernels;
-use crate::matrix::Matrix;
-
-mod sealed {
+/// The sealed parts of the traits: the per-type hooks the crate's families
+/// implement, and the bit-level helpers of the kernels, none of them
+/// nameable outside the crate.
+pub(crate) mod sealed {
+    /// Only the crate implements [`super::Element`].
     pub trait Sealed {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
+
+    /// Only the crate's family markers implement [`super::Family`] and
+    /// [`super::FloatFamily`].
+    pub trait SealedFamily {}
+
+    /// Bit-level operations the kernels' scalar twins need; every SIMD
+    /// backend implements the same operation on registers.
+    pub trait FloatOps: Copy {
+        /// `|x|` (sign bit cleared).
+        fn abs_bits(self) -> Self;
+        /// Rounds to an integral value, ties to even.
+        fn round_even(self) -> Self;
+        /// `2^k` for integral `k` in the normal exponent range, from the bits.
+        fn pow2i(k: Self) -> Self;
+        /// `if a < b { a } else { b }` (x86 `minps`: `b` when either is NaN).
+        fn min_x86(a: Self, b: Self) -> Self;
+        /// `if a > b { a } else { b }` (x86 `maxps`: `b` when either is NaN).
+        fn max_x86(a: Self, b: Self) -> Self;
+    }
 }
 
-/// A floating-point type the kernels are defined for: `f32` and `f64`.
+/// A type dotgrad's kernels read: `f32` and `f64`.
 ///
-/// The trait is sealed: its hidden methods are the per-type entry points the
-/// public functions dispatch through, so that later element types (bf16, f16,
-/// i8) can be added without changing any public signature.
-pub trait Element:
-    sealed::Sealed
-    + Copy
-    + Default
-    + Debug
-    + PartialEq
-    + PartialOrd
-    + Send
-    + Sync
-    + bytemuck::Pod
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-    + 'static
-{
+/// The trait is sealed. Its constants are the contract's per-type facts;
+/// [`Element::Acc`] is what a reduction over elements of the type returns
+/// (`dot` returns `Acc`), so a narrower type can accumulate in a wider one.
+pub trait Element: sealed::Sealed + Copy + Debug + PartialEq + Send + Sync + 'static {
     /// The type's name, `"f32"` or `"f64"`.
     const NAME: &'static str;
     /// Lanes in a stripe: `256 / size_of::<Self>()` (64 for f32, 32 for f64).
     const W: usize;
     /// Elements in a block: `16384 / size_of::<Self>()` (4096 for f32, 2048 for f64).
     const E: usize;
+    /// The result type of a reduction (`dot`) over elements of this type.
+    type Acc: Copy + Debug + PartialEq + Send + Sync + 'static;
+
+    /// Runs family `F`'s entry point for this type on `op`.
+    #[doc(hidden)]
+    fn run<F: Family>(op: F::Op<'_, Self>) -> F::Out<Self>;
+}
+
+/// A kernel family over every [`Element`]: one concrete entry point per
+/// element type. Implemented only by the crate's families.
+#[doc(hidden)]
+pub trait Family: sealed::SealedFamily {
+    /// The family's op struct: the call's arguments for element type `T`.
+    type Op<'a, T: Element>;
+    /// What a call returns for element type `T`.
+    type Out<T: Element>;
+    /// The `f32` entry point.
+    fn f32(op: Self::Op<'_, f32>) -> Self::Out<f32>;
+    /// The `f64` entry point.
+    fn f64(op: Self::Op<'_, f64>) -> Self::Out<f64>;
+}
+
+/// A floating-point [`Element`] the arithmetic kernels compute in: `f32` and
+/// `f64`. Sealed.
+pub trait Float:
+    Element<Acc = Self>
+    + sealed::FloatOps
+    + Default
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
     /// Unit roundoff `u` (2^-24 for f32, 2^-53 for f64).
     const UNIT_ROUNDOFF: f64;
+    /// The smallest positive subnormal, `eta` of the contract's bounds
+    /// (2^-149 for f32, 2^-1074 for f64), as an `f64`.
+    const ETA: f64;
     /// `+0.0`.
     const ZERO: Self;
+    /// `1.0`.
+    const ONE: Self;
 
     /// `fma(a, b, c) = a * b + c` with one rounding.
     fn fma(a: Self, b: Self, c: Self) -> Self;
     /// Correctly rounded square root.
     fn sqrt(self) -> Self;
-    /// The scalar twin of [`Lanes::min`](crate::lanes): `if a < b { a } else { b }`.
-    #[doc(hidden)]
-    fn min_x86(a: Self, b: Self) -> Self {
-        if a < b { a } else { b }
-    }
-    /// `if a > b { a } else { b }`.
-    #[doc(hidden)]
-    fn max_x86(a: Self, b: Self) -> Self {
-        if a > b { a } else { b }
-    }
-    /// `|x|` (sign bit cleared).
-    #[doc(hidden)]
-    fn abs_bits(self) -> Self;
-    /// Rounds to an integral value, ties to even.
-    #[doc(hidden)]
-    fn round_even(self) -> Self;
-    /// `2^k` for integral `k` in the normal exponent range, from the bits.
-    #[doc(hidden)]
-    fn pow2i(k: Self) -> Self;
     /// Widens (f32) or copies (f64) to `f64`; exact.
     fn to_f64(self) -> f64;
     /// Rounds an `f64` to this type (round to nearest even).
     fn from_f64(x: f64) -> Self;
-    /// Converts a count to this type with round-to-nearest, as the contract's
-    /// `m` and `2m`.
+    /// Converts a count to this type with round-to-nearest, as the
+    /// contract's `m` and `2m`.
     fn from_usize(n: usize) -> Self;
 
+    /// Runs floating-point family `F`'s entry point for this type on `op`.
     #[doc(hidden)]
-    fn dot_kernel(k: Kernels, a: &[Self], b: &[Self]) -> Self;
-    #[doc(hidden)]
-    fn axpy_kernel(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]);
-    #[doc(hidden)]
-    fn scale_kernel(k: Kernels, alpha: Self, x: &mut [Self]);
-    #[doc(hidden)]
-    fn sgd_kernel(k: Kernels, p: &crate::optim::SgdParams, w: &mut [Self], grad: &[Self]);
-    #[doc(hidden)]
-    fn momentum_kernel(
-        k: Kernels,
-        p: &crate::optim::MomentumParams,
-        step: u64,
-        w: &mut [Self],
-        velocity: &mut [Self],
-        grad: &[Self],
-    );
-    #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    fn adam_kernel(
-        k: Kernels,
-        p: &crate::optim::AdamParams,
-        step: u64,
-        w: &mut [Self],
-        m: &mut [Self],
-        v: &mut [Self],
-        v_max: Option<&mut [Self]>,
-        grad: &[Self],
-    );
-    #[doc(hidden)]
-    fn gemv_kernel(k: Kernels, x: Matrix<'_, Self>, w: &[Self], b: Self, out: &mut [Self]);
-    #[cfg(feature = "alloc")]
-    #[doc(hidden)]
-    fn gemv_t_kernel(k: Kernels, x: Matrix<'_, Self>, v: &[Self], out: &mut [Self]);
-    /// Returns `(grad_b, loss)`.
-    #[cfg(feature = "alloc")]
-    #[doc(hidden)]
-    fn linear_gradient_kernel(
-        k: Kernels,
-        x: Matrix<'_, Self>,
-        y: &[Self],
-        w: &[Self],
-        b: Self,
-        grad_w: &mut [Self],
-    ) -> (Self, Self);
-    /// Returns `(grad_b, loss)`.
-    #[cfg(feature = "alloc")]
-    #[doc(hidden)]
-    fn logistic_gradient_kernel(
-        k: Kernels,
-        x: Matrix<'_, Self>,
-        y: &[Self],
-        w: &[Self],
-        b: Self,
-        grad_w: &mut [Self],
-    ) -> (Self, Self);
-    #[doc(hidden)]
-    fn sigmoid_kernel(k: Kernels, x: &mut [Self]);
+    fn run_float<F: FloatFamily>(op: F::Op<'_, Self>) -> F::Out<Self>;
 }
 
-macro_rules! impl_element {
-    ($t:ident, $fma:path, $sqrt:path, $rint:path, $bits:ty, $int:ty, $mant:expr, $bias:expr, $u:expr) => {
+/// A kernel family over the [`Float`] types: one concrete entry point per
+/// type. Implemented only by the crate's families.
+#[doc(hidden)]
+pub trait FloatFamily: sealed::SealedFamily {
+    /// The family's op struct for element type `T`.
+    type Op<'a, T: Float>;
+    /// What a call returns for element type `T`.
+    type Out<T: Float>;
+    /// The `f32` entry point.
+    fn f32(op: Self::Op<'_, f32>) -> Self::Out<f32>;
+    /// The `f64` entry point.
+    fn f64(op: Self::Op<'_, f64>) -> Self::Out<f64>;
+}
+
+macro_rules! impl_float {
+    ($t:ident, $fma:path, $sqrt:path, $rint:path, $bits:ty, $int:ty, $mant:expr, $bias:expr, $u:expr, $eta:expr) => {
         impl Element for $t {
             const NAME: &'static str = stringify!($t);
             const W: usize = 256 / core::mem::size_of::<$t>();
             const E: usize = 16384 / core::mem::size_of::<$t>();
+            type Acc = $t;
+
+            #[inline(always)]
+            fn run<F: Family>(op: F::Op<'_, Self>) -> F::Out<Self> {
+                F::$t(op)
+            }
+        }
+
+        impl sealed::FloatOps for $t {
+            #[inline(always)]
+            fn abs_bits(self) -> Self {
+                $t::from_bits(self.to_bits() & (<$bits>::MAX >> 1))
+            }
+            #[inline(always)]
+            fn round_even(self) -> Self {
+                $rint(self)
+            }
+            #[inline(always)]
+            fn pow2i(k: Self) -> Self {
+                $t::from_bits((((k as $int) + $bias) as $bits) << $mant)
+            }
+            #[inline(always)]
+            fn min_x86(a: Self, b: Self) -> Self {
+                if a < b { a } else { b }
+            }
+            #[inline(always)]
+            fn max_x86(a: Self, b: Self) -> Self {
+                if a > b { a } else { b }
+            }
+        }
+
+        impl Float for $t {
             const UNIT_ROUNDOFF: f64 = $u;
+            const ETA: f64 = $eta;
             const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
 
             /// Always the `libm` crate's correctly rounded software FMA (or
             /// its hardware path where the build enables one), never the C
@@ -159,18 +186,6 @@ macro_rules! impl_element {
                 $sqrt(self)
             }
             #[inline(always)]
-            fn abs_bits(self) -> Self {
-                $t::from_bits(self.to_bits() & (<$bits>::MAX >> 1))
-            }
-            #[inline(always)]
-            fn round_even(self) -> Self {
-                $rint(self)
-            }
-            #[inline(always)]
-            fn pow2i(k: Self) -> Self {
-                $t::from_bits((((k as $int) + $bias) as $bits) << $mant)
-            }
-            #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
             }
@@ -182,109 +197,15 @@ macro_rules! impl_element {
             fn from_usize(n: usize) -> Self {
                 n as $t
             }
-
-            #[inline]
-            fn dot_kernel(k: Kernels, a: &[Self], b: &[Self]) -> Self {
-                crate::isa::dispatch!(k, s => crate::kernels::dot::dot::<$t, _>(s, a, b),
-                    scalar => crate::scalar::dot::dot(a, b))
-            }
-            #[inline]
-            fn axpy_kernel(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]) {
-                crate::isa::dispatch!(k, s => crate::kernels::axpy::axpy::<$t, _>(s, alpha, x, y),
-                    scalar => crate::scalar::axpy::axpy(alpha, x, y))
-            }
-            #[inline]
-            fn scale_kernel(k: Kernels, alpha: Self, x: &mut [Self]) {
-                crate::isa::dispatch!(k, s => crate::kernels::axpy::scale::<$t, _>(s, alpha, x),
-                    scalar => crate::scalar::axpy::scale(alpha, x))
-            }
-            #[inline]
-            fn sgd_kernel(k: Kernels, p: &crate::optim::SgdParams, w: &mut [Self], grad: &[Self]) {
-                let c = crate::scalar::optim::SgdConsts::<$t>::new(p);
-                crate::isa::dispatch!(k, s => crate::kernels::optim::sgd::<$t, _>(s, &c, w, grad),
-                    scalar => crate::scalar::optim::sgd(&c, w, grad))
-            }
-            #[inline]
-            fn momentum_kernel(
-                k: Kernels,
-                p: &crate::optim::MomentumParams,
-                step: u64,
-                w: &mut [Self],
-                velocity: &mut [Self],
-                grad: &[Self],
-            ) {
-                let c = crate::scalar::optim::MomentumConsts::<$t>::new(p, step);
-                crate::isa::dispatch!(k,
-                    s => crate::kernels::optim::momentum::<$t, _>(s, &c, w, velocity, grad),
-                    scalar => crate::scalar::optim::momentum(&c, w, velocity, grad))
-            }
-            #[inline]
-            fn adam_kernel(
-                k: Kernels,
-                p: &crate::optim::AdamParams,
-                step: u64,
-                w: &mut [Self],
-                m: &mut [Self],
-                v: &mut [Self],
-                v_max: Option<&mut [Self]>,
-                grad: &[Self],
-            ) {
-                let c = crate::scalar::optim::AdamConsts::<$t>::new(p, step);
-                crate::isa::dispatch!(k,
-                    s => crate::kernels::optim::adam::<$t, _>(s, &c, w, m, v, v_max, grad),
-                    scalar => crate::scalar::optim::adam(&c, w, m, v, v_max, grad))
-            }
-            #[inline]
-            fn gemv_kernel(k: Kernels, x: Matrix<'_, Self>, w: &[Self], b: Self, out: &mut [Self]) {
-                crate::isa::dispatch!(k, s => crate::kernels::gemv::gemv::<$t, _>(s, x, w, b, out),
-                    scalar => crate::scalar::gemv::gemv(x, w, b, out))
-            }
-            #[cfg(feature = "alloc")]
-            #[inline]
-            fn gemv_t_kernel(k: Kernels, x: Matrix<'_, Self>, v: &[Self], out: &mut [Self]) {
-                crate::isa::dispatch!(k, s => crate::kernels::gemv::gemv_t::<$t, _>(s, x, v, out),
-                    scalar => crate::scalar::gemv::gemv_t(x, v, out))
-            }
-            #[cfg(feature = "alloc")]
-            #[inline]
-            fn linear_gradient_kernel(
-                k: Kernels,
-                x: Matrix<'_, Self>,
-                y: &[Self],
-                w: &[Self],
-                b: Self,
-                grad_w: &mut [Self],
-            ) -> (Self, Self) {
-                use crate::scalar::gradient::Loss::Squared as L;
-                crate::isa::dispatch!(k,
-                    s => crate::kernels::gradient::gradient::<$t, _, false>(s, x, y, w, b, grad_w),
-                    scalar => crate::scalar::gradient::gradient(L, x, y, w, b, grad_w))
-            }
-            #[cfg(feature = "alloc")]
-            #[inline]
-            fn logistic_gradient_kernel(
-                k: Kernels,
-                x: Matrix<'_, Self>,
-                y: &[Self],
-                w: &[Self],
-                b: Self,
-                grad_w: &mut [Self],
-            ) -> (Self, Self) {
-                use crate::scalar::gradient::Loss::Log as L;
-                crate::isa::dispatch!(k,
-                    s => crate::kernels::gradient::gradient::<$t, _, true>(s, x, y, w, b, grad_w),
-                    scalar => crate::scalar::gradient::gradient(L, x, y, w, b, grad_w))
-            }
-            #[inline]
-            fn sigmoid_kernel(k: Kernels, x: &mut [Self]) {
-                crate::isa::dispatch!(k, s => crate::kernels::sigmoid::sigmoid_slice::<$t, _>(s, x),
-                    scalar => crate::scalar::sigmoid::sigmoid_slice(x))
+            #[inline(always)]
+            fn run_float<F: FloatFamily>(op: F::Op<'_, Self>) -> F::Out<Self> {
+                F::$t(op)
             }
         }
     };
 }
 
-impl_element!(
+impl_float!(
     f32,
     libm::fmaf,
     libm::sqrtf,
@@ -293,9 +214,10 @@ impl_element!(
     i32,
     23,
     127,
-    1.0 / 16_777_216.0
+    1.0 / 16_777_216.0,
+    f32::from_bits(1) as f64
 );
-impl_element!(
+impl_float!(
     f64,
     libm::fma,
     libm::sqrt,
@@ -304,5 +226,14 @@ impl_element!(
     i64,
     52,
     1023,
-    1.0 / 9_007_199_254_740_992.0
+    1.0 / 9_007_199_254_740_992.0,
+    f64::from_bits(1)
 );
+
+// The contract's facts, checked where the compiler can.
+const _: () = {
+    assert!(<f32 as Element>::W == 64 && <f64 as Element>::W == 32);
+    assert!(<f32 as Element>::E == 4096 && <f64 as Element>::E == 2048);
+    assert!(<f32 as Float>::ETA == f32::from_bits(1) as f64);
+    assert!(<f64 as Float>::ETA == f64::from_bits(1));
+};

@@ -42,8 +42,13 @@ pub enum Error {
         /// The domain the parameter must lie in, in words.
         expected: &'static str,
     },
-    /// The requested backend cannot run on this CPU (or this target).
+    /// The requested backend exists for this build's target architecture,
+    /// but this CPU lacks its features.
     IsaUnavailable(Isa),
+    /// The requested backend belongs to another architecture than this
+    /// build's target (`neon` on x86-64, `avx2` on aarch64): it can never
+    /// run here.
+    TargetLacksIsa(Isa),
     /// A backend name (from `DOTGRAD_ISA` or [`Isa::from_str`](core::str::FromStr))
     /// is not one of `scalar`, `avx2`, `avx512`, `neon`.
     UnknownIsa(IsaName),
@@ -122,6 +127,12 @@ impl fmt::Display for Error {
             Error::IsaUnavailable(isa) => {
                 write!(f, "the {isa} backend is not available on this CPU")
             }
+            Error::TargetLacksIsa(isa) => write!(
+                f,
+                "the {isa} backend is for {}; this build targets {}",
+                isa.arch().unwrap_or("every architecture"),
+                crate::isa::TARGET_ARCH
+            ),
             Error::UnknownIsa(name) => write!(
                 f,
                 "unknown backend {name}: expected one of scalar, avx2, avx512, neon"
@@ -144,5 +155,25 @@ pub(crate) fn same_len(
         Ok(())
     } else {
         Err(Error::LengthMismatch { op, left, right })
+    }
+}
+
+/// `Err(Shape)` unless `found == expected`.
+#[inline(always)]
+pub(crate) fn shape(
+    op: &'static str,
+    what: &'static str,
+    expected: usize,
+    found: usize,
+) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::Shape {
+            op,
+            what,
+            expected,
+            found,
+        })
     }
 }

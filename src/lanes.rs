@@ -7,12 +7,13 @@
 //! Every method is `#[inline(always)]` in the implementations: the bodies are
 //! compiled inside [`Simd::vectorize`], where the CPU features are enabled.
 
-use crate::element::Element;
+use crate::element::Float;
 
 /// A backend token. A value of an implementing type exists only after
 /// run-time detection confirmed the CPU features it stands for, so holding
-/// one is the proof that discharges the `unsafe` of its intrinsics.
-pub(crate) trait Simd: Copy {
+/// one is the proof that discharges the `unsafe` of its memory intrinsics
+/// (and pulp's safe wrappers, which take the token, for the rest).
+pub(crate) trait Simd: Copy + Send + Sync {
     /// Runs `f` in a function compiled with this backend's target features,
     /// so that the kernel body inlined into `f` uses them.
     fn vectorize<R>(self, f: impl FnOnce() -> R) -> R;
@@ -22,9 +23,11 @@ pub(crate) trait Simd: Copy {
 /// [`Lanes::LANES`] elements; a stripe of the contract (256 bytes, `T::W`
 /// lanes) is [`Lanes::Stripe`]: `T::W / LANES` registers, register `k`
 /// holding lanes `k*LANES .. (k+1)*LANES`.
-// The math operations (sub .. pow2i) serve the training and optimizer kernels.
-#[allow(dead_code)]
-pub(crate) trait Lanes<T: Element>: Simd {
+///
+/// A backend implements only register operations: which schedule a kernel
+/// runs (plain or address-aware loads, rows at once, register blocking) is
+/// chosen in [`crate::kernels`] from the constants below.
+pub(crate) trait Lanes<T: Float>: Simd {
     /// One register.
     type V: Copy;
     /// One stripe of lane partials.
@@ -33,7 +36,13 @@ pub(crate) trait Lanes<T: Element>: Simd {
     const LANES: usize;
     /// Vector registers the ISA has (16 ymm on AVX2, 32 zmm on AVX-512, 32
     /// q on NEON): what a register-blocked kernel may keep live.
+    #[allow(dead_code)] // for the register-blocked matrix kernels
     const REGISTERS: usize;
+    /// The boundary, in bytes, that a register load crossing costs extra
+    /// (a 64-byte cache line for AVX-512's 64-byte loads, 32 bytes for AVX2
+    /// on the CPUs measured), which the address-aware `dot` schedule avoids;
+    /// 0 where the backend has no such schedule (NEON).
+    const LOAD_ALIGN: usize;
 
     /// All lanes `+0.0`.
     fn zero(self) -> Self::V;
@@ -54,7 +63,7 @@ pub(crate) trait Lanes<T: Element>: Simd {
     /// `fma(a, b, c)` lane by lane, one rounding.
     fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// `fma(a, b, c)` on one element, one rounding, in the vector unit (the
-    /// library FMA [`Element::fma`] is a call that checks the CPU first).
+    /// library FMA [`Float::fma`] is a call that checks the CPU first).
     fn fma1(self, a: T, b: T, c: T) -> T;
     /// `fma(a, b, c)` in lanes `< len`; lanes `>= len` return `c` unchanged
     /// (not `fma(0, 0, c)`, which turns `-0.0` into `+0.0`).
@@ -70,6 +79,7 @@ pub(crate) trait Lanes<T: Element>: Simd {
     /// Correctly rounded square root lane by lane.
     fn sqrt(self, a: Self::V) -> Self::V;
     /// `if a < b { a } else { b }` (x86 `minps` semantics: `b` when either is NaN).
+    #[allow(dead_code)] // the counterpart of `max`, tested with the other operations
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
     /// `if a > b { a } else { b }` (x86 `maxps` semantics: `b` when either is NaN).
     fn max(self, a: Self::V, b: Self::V) -> Self::V;
@@ -86,21 +96,6 @@ pub(crate) trait Lanes<T: Element>: Simd {
     /// exponent bits. Other `k` give unspecified (but backend-identical only
     /// if the caller keeps `k` in range) results: callers clamp first.
     fn pow2i(self, k: Self::V) -> Self::V;
-    /// One block of `dot` (at most `E` elements): the lane partials of
-    /// contract section 4, step 2. The default is the plain schedule of
-    /// [`crate::kernels::dot::block`]; a backend may override it with an
-    /// address-aware load schedule that yields the same bits.
-    #[inline(always)]
-    fn dot_block(self, a: &[T], b: &[T]) -> Self::Stripe {
-        crate::kernels::dot::block(self, a, b)
-    }
-    /// A whole `dot` of at most `E` elements: [`Lanes::dot_block`] and the
-    /// [`fold`]. A backend with an address-aware schedule may fold its
-    /// accumulators in another lane order when that gives the same bits.
-    #[inline(always)]
-    fn dot_one(self, a: &[T], b: &[T]) -> T {
-        fold(self, self.dot_block(a, b))
-    }
     /// The in-register part of the contract's `fold`: for `w = LANES/2, ..., 1`,
     /// lane `i` += lane `i + w`; returns lane 0.
     fn reduce(self, v: Self::V) -> T;
@@ -116,30 +111,60 @@ pub(crate) trait Lanes<T: Element>: Simd {
             self.reduce(v[3]),
         ]
     }
+
+    // The lane moves of the address-aware `dot` schedule
+    // (`kernels::dot::rotated_lanes`). The defaults go through memory and
+    // are right for any backend; backends with `LOAD_ALIGN > 0` replace
+    // them with permutes.
+
+    /// `r[p] = v[p - off]` for `p >= off` (lanes `< off` unspecified),
+    /// `off < LANES`.
+    #[inline(always)]
+    fn shift_up(self, v: Self::V, off: usize) -> Self::V {
+        let mut buf = [T::ZERO; 32];
+        self.store(&mut buf[off..], v);
+        self.load(&buf)
+    }
+    /// `r[i] = lo[i + off]` if `i + off < LANES`, else `hi[i + off - LANES]`.
+    #[inline(always)]
+    fn unrotate(self, lo: Self::V, hi: Self::V, off: usize) -> Self::V {
+        let mut buf = [T::ZERO; 32];
+        self.store(&mut buf, lo);
+        self.store(&mut buf[Self::LANES..], hi);
+        self.load(&buf[off..])
+    }
+    /// `fma(a, b, c)` in lanes `>= off`; lanes `< off` keep `c` unchanged.
+    #[inline(always)]
+    fn fma_from(self, a: Self::V, b: Self::V, c: Self::V, off: usize) -> Self::V {
+        let (mut f, mut k) = ([T::ZERO; 16], [T::ZERO; 16]);
+        self.store(&mut f, self.fma(a, b, c));
+        self.store(&mut k, c);
+        f[..off].copy_from_slice(&k[..off]);
+        self.load(&f)
+    }
 }
 
-/// The lane moves of the rotated `dot` schedule
-/// ([`crate::kernels::dot::rotated_block`]), for backends whose unaligned
-/// loads cost more when they straddle an `ALIGN`-byte boundary.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub(crate) trait Rotate<T: Element>: Lanes<T> {
-    /// The load size, in bytes, that a register load should be aligned to.
-    const ALIGN: usize;
-    /// The fewest elements, in stripes, for which the rotated schedule is
-    /// worth its fixed cost (the shifted head, the masked last chunk and one
-    /// unrotation per register); shorter inputs use split loads.
-    const MIN_STRIPES: usize;
-    /// `r[p] = v[p - off]` for `p >= off` (lanes `< off` unspecified).
-    fn shift_up(self, v: Self::V, off: usize) -> Self::V;
-    /// `r[i] = lo[i + off]` if `i + off < LANES`, else `hi[i + off - LANES]`.
-    fn unrotate(self, lo: Self::V, hi: Self::V, off: usize) -> Self::V;
-    /// `fma(a, b, c)` in lanes `>= off`; lanes `< off` keep `c` unchanged.
-    fn fma_from(self, a: Self::V, b: Self::V, c: Self::V, off: usize) -> Self::V;
+/// Registers per stripe, `T::W / LANES`, with the invariants every kernel
+/// relies on checked when it is compiled for a backend: whole registers
+/// per stripe, a power of two of them (the fold's register tree halves),
+/// at least two (the one-register `dot` shortcut adds a `+0.0` register),
+/// at most 16 (`per_register!`), and at most 16 lanes per register (the
+/// memory defaults above).
+#[inline(always)]
+pub(crate) const fn stripe_regs<T: Float, S: Lanes<T>>() -> usize {
+    const {
+        assert!(T::W % S::LANES == 0);
+        assert!((T::W / S::LANES).is_power_of_two());
+        assert!(T::W / S::LANES >= 2);
+        assert!(T::W / S::LANES <= 16);
+        assert!(S::LANES <= 16 && S::LANES.is_power_of_two());
+    }
+    T::W / S::LANES
 }
 
 /// Lane-wise `x + y` of two stripes (the `(+)` of the block tree).
 #[inline(always)]
-pub(crate) fn add_stripes<T: Element, S: Lanes<T>>(
+pub(crate) fn add_stripes<T: Float, S: Lanes<T>>(
     s: S,
     mut x: S::Stripe,
     y: S::Stripe,
@@ -153,7 +178,7 @@ pub(crate) fn add_stripes<T: Element, S: Lanes<T>>(
 /// The register part of the contract's `fold`: add the upper half of the
 /// registers onto the lower half until one register is left.
 #[inline(always)]
-fn tree<T: Element, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> S::V {
+fn tree<T: Float, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> S::V {
     let r = stripe.as_mut();
     let mut k = r.len();
     while k > 1 {
@@ -168,14 +193,14 @@ fn tree<T: Element, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> S::V {
 /// The contract's `fold` of a stripe: the register tree, then the reduction
 /// inside the last register.
 #[inline(always)]
-pub(crate) fn fold<T: Element, S: Lanes<T>>(s: S, stripe: S::Stripe) -> T {
+pub(crate) fn fold<T: Float, S: Lanes<T>>(s: S, stripe: S::Stripe) -> T {
     s.reduce(tree(s, stripe))
 }
 
 /// [`fold`] of each of `D` stripes, four at a time through
 /// [`Lanes::reduce4`] (the same bits as one at a time).
 #[inline(always)]
-pub(crate) fn fold_each<T: Element, S: Lanes<T>, const D: usize>(
+pub(crate) fn fold_each<T: Float, S: Lanes<T>, const D: usize>(
     s: S,
     stripes: &[S::Stripe; D],
 ) -> [T; D] {
@@ -204,7 +229,9 @@ mod tests {
     //! special values: the building blocks must agree bit for bit before
     //! any kernel built from them can.
     use super::*;
-    use crate::isa::{Isa, Kernels, dispatch};
+    use crate::dispatch::{Kernels, with_backend};
+    use crate::element::Float;
+    use crate::isa::Isa;
     use alloc::vec::Vec;
 
     /// Raw bits and NaN-ness, for exact comparisons.
@@ -258,7 +285,7 @@ mod tests {
         Op::Fma1,
     ];
 
-    fn scalar_op<T: Element>(op: Op, a: T, b: T) -> T {
+    fn scalar_op<T: Float>(op: Op, a: T, b: T) -> T {
         match op {
             Op::Sub => a - b,
             Op::Div => a / b,
@@ -281,7 +308,7 @@ mod tests {
     }
 
     #[inline(always)]
-    fn simd_op<T: Element, S: Lanes<T>>(s: S, op: Op, a: &[T], b: &[T], out: &mut [T]) {
+    fn simd_op<T: Float, S: Lanes<T>>(s: S, op: Op, a: &[T], b: &[T], out: &mut [T]) {
         for ((a, b), o) in a
             .chunks(S::LANES)
             .zip(b.chunks(S::LANES))
@@ -315,7 +342,7 @@ mod tests {
         }
     }
 
-    trait LoadAny<T: Element>: Lanes<T> {
+    trait LoadAny<T: Float>: Lanes<T> {
         fn load_part_or_full(self, x: &[T]) -> Self::V {
             if x.len() == Self::LANES {
                 self.load(x)
@@ -324,12 +351,12 @@ mod tests {
             }
         }
     }
-    impl<T: Element, S: Lanes<T>> LoadAny<T> for S {}
+    impl<T: Float, S: Lanes<T>> LoadAny<T> for S {}
 
     macro_rules! runner {
         ($name:ident, $t:ty) => {
             fn $name(k: Kernels, op: Op, a: &[$t], b: &[$t], out: &mut [$t]) {
-                dispatch!(k, s => simd_op::<$t, _>(s, op, a, b, out), scalar => {
+                with_backend!(k, s => simd_op::<$t, _>(s, op, a, b, out), scalar => {
                     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                         *o = scalar_op(op, x, y);
                     }
@@ -342,7 +369,7 @@ mod tests {
 
     type Runner<T> = fn(Kernels, Op, &[T], &[T], &mut [T]);
 
-    fn check<T: Element + Bits>(vals: &[T], pow2_range: (i32, i32), run: Runner<T>) {
+    fn check<T: Float + Bits>(vals: &[T], pow2_range: (i32, i32), run: Runner<T>) {
         let mut a = Vec::new();
         let mut b = Vec::new();
         for &x in vals {
@@ -432,7 +459,7 @@ mod tests {
     /// once against one at a time), on values whose sums round differently
     /// in every pairing, and on infinities and NaNs.
     #[inline(always)]
-    fn reduce4_case<T: Element + Bits, S: Lanes<T>>(s: S, x: &[T]) {
+    fn reduce4_case<T: Float + Bits, S: Lanes<T>>(s: S, x: &[T]) {
         let l = S::LANES;
         let v = [
             s.load(x),
@@ -469,7 +496,7 @@ mod tests {
                     }
                     for isa in Isa::available() {
                         let k = Kernels::new(isa).unwrap();
-                        dispatch!(k, s => reduce4_case::<$t, _>(s, &x), scalar => ());
+                        with_backend!(k, s => reduce4_case::<$t, _>(s, &x), scalar => ());
                     }
                 }
             }

@@ -48,14 +48,16 @@
 extern crate alloc;
 
 mod arch;
-mod axpy;
 pub mod contract;
-mod dot;
+mod dispatch;
 mod element;
 mod error;
+mod families;
 mod isa;
 mod kernels;
 mod lanes;
+mod matrix;
+mod params;
 mod scalar;
 mod tree;
 
@@ -64,21 +66,18 @@ mod tree;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use axpy::{axpy, scale};
-pub use dot::{dot, dot_error_bound};
-pub use element::Element;
+pub use dispatch::Kernels;
+pub use element::{Element, Float};
 pub use error::{Error, IsaName};
-pub use isa::{Isa, Kernels};
-pub use optim::{AdamParams, MomentumParams, SgdParams, adam_step, momentum_step, sgd_step};
-mod gemv;
-mod gradient;
-mod matrix;
-mod optim;
-
-pub use gemv::gemv;
+pub use families::dot::{dot, dot_error_bound};
+pub use families::elementwise::{axpy, scale};
+pub use families::gemv::gemv;
 #[cfg(feature = "alloc")]
-pub use gemv::gemv_t;
-pub use gradient::{Gradient, sigmoid};
+pub use families::gemv::gemv_t;
+pub use families::gradient::{Gradient, sigmoid};
 #[cfg(feature = "alloc")]
-pub use gradient::{linear_gradient, logistic_gradient};
+pub use families::gradient::{linear_gradient, logistic_gradient};
+pub use families::optim::{adam_step, momentum_step, sgd_step};
+pub use isa::Isa;
 pub use matrix::Matrix;
+pub use params::{AdamParams, MomentumParams, SgdParams};

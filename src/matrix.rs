@@ -1,13 +1,10 @@
-//! [`Matrix`], the row-major matrix view the training kernels read, and the
-//! row-block plan they share (blocks of [`R`] rows, partials combined by the
-//! block tree).
+//! [`Matrix`], the row-major matrix view the matrix kernels read.
+
+use core::fmt;
 
 use crate::error::Error;
-
-/// Rows per row block of the row-block kernels (`gemv_t` and the batch
-/// gradients): the contract's `R = 256`.
 #[cfg(feature = "alloc")]
-pub(crate) const R: usize = 256;
+use crate::params::R;
 
 /// A borrowed, row-major `rows x cols` matrix whose row `i` starts at
 /// `data[i * stride]`.
@@ -29,7 +26,7 @@ pub(crate) const R: usize = 256;
 /// assert!(Matrix::new(&data, 2, 5, 4).is_err());
 /// assert!(Matrix::new(&data, 3, 3, 4).is_err());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy)]
 pub struct Matrix<'a, T> {
     data: &'a [T],
     rows: usize,
@@ -163,100 +160,33 @@ impl<'a, T> Matrix<'a, T> {
     }
 }
 
-/// The vector partials of the row-block kernels, kept as a stack while the
-/// block tree ([`crate::tree::reduce`]) runs: its recursion keeps at most
-/// `ceil(log2(blocks)) + 1` partials alive, and always combines the two
-/// newest, so slot `k` is the `k`-th oldest live partial. Slot 0, the first
-/// block's partial and at the end the result, is the caller's output buffer;
-/// the others live in one scratch vector (none for a single row block).
-#[cfg(feature = "alloc")]
-pub(crate) struct Partials<'o, T> {
-    first: &'o mut [T],
-    rest: alloc::vec::Vec<T>,
-    n: usize,
-    top: usize,
-}
-
-#[cfg(feature = "alloc")]
-impl<'o, T: crate::Element> Partials<'o, T> {
-    /// Room for the partials of `blocks` row blocks of `out.len()` elements.
-    pub(crate) fn new(out: &'o mut [T], blocks: usize) -> Self {
-        let n = out.len();
-        // ceil(log2(blocks)) slots besides `out`.
-        let depth = (usize::BITS - blocks.max(1).saturating_sub(1).leading_zeros()) as usize;
-        Partials {
-            first: out,
-            rest: alloc::vec![T::ZERO; depth * n],
-            n,
-            top: 0,
+/// Shows the view's shape and its rows (never the elements between rows).
+impl<T: fmt::Debug> fmt::Debug for Matrix<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Rows<'m, 'a, T>(&'m Matrix<'a, T>);
+        impl<T: fmt::Debug> fmt::Debug for Rows<'_, '_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries((0..self.0.rows).map(|i| self.0.at(i)))
+                    .finish()
+            }
         }
-    }
-
-    /// Opens the next slot (filled with `+0.0`) and returns its index and contents.
-    pub(crate) fn push(&mut self) -> (usize, &mut [T]) {
-        let k = self.top;
-        self.top += 1;
-        let slot = self.slot(k);
-        slot.fill(T::ZERO);
-        (k, slot)
-    }
-
-    fn slot(&mut self, k: usize) -> &mut [T] {
-        match k {
-            0 => self.first,
-            _ => &mut self.rest[(k - 1) * self.n..k * self.n],
-        }
-    }
-
-    /// The block tree's `(+)`: `add(slot l, slot r)` with `r` the newest
-    /// slot and `l` the one before it; closes slot `r` and returns `l`.
-    pub(crate) fn combine(
-        &mut self,
-        l: usize,
-        r: usize,
-        add: impl FnOnce(&mut [T], &[T]),
-    ) -> usize {
-        debug_assert!(r + 1 == self.top && l + 1 == r);
-        let n = self.n;
-        if l == 0 {
-            add(self.first, &self.rest[..n]);
-        } else {
-            let (lo, hi) = self.rest.split_at_mut((r - 1) * n);
-            add(&mut lo[(l - 1) * n..], &hi[..n]);
-        }
-        self.top = r;
-        l
+        f.debug_struct("Matrix")
+            .field("rows", &self.rows)
+            .field("cols", &self.cols)
+            .field("stride", &self.stride)
+            .field("data", &Rows(self))
+            .finish()
     }
 }
 
-/// The contract's row-block plan, shared by `gemv_t` and the gradients on
-/// every backend: row block `bi` (rows `bi*R ..`) gets a fresh partial of
-/// `out.len()` elements (`+0.0`), which `block(bi, rows, partial)` fills
-/// and for which it returns its scalars (`A`: the gradients' `gb` and `l`);
-/// the block tree ([`crate::tree::reduce`]) combines partials with
-/// `add(left, right)` (left updated in place) and scalars with `join`. The
-/// root's partial is left in `out`; returns the root's scalars.
-#[cfg(feature = "alloc")]
-pub(crate) fn row_block_tree<'x, T: crate::Element, A>(
-    x: Matrix<'x, T>,
-    out: &mut [T],
-    block: &mut impl FnMut(usize, Matrix<'x, T>, &mut [T]) -> A,
-    add: &mut impl FnMut(&mut [T], &[T]),
-    join: &mut impl FnMut(A, A) -> A,
-) -> A {
-    let blocks = x.row_blocks();
-    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
-    let (_, a) = crate::tree::reduce(
-        blocks,
-        &mut |bi| {
-            let mut st = stack.borrow_mut();
-            let (k, g) = st.push();
-            (k, block(bi, x.row_block(bi), g))
-        },
-        &mut |(kl, al), (kr, ar)| {
-            let k = stack.borrow_mut().combine(kl, kr, &mut *add);
-            (k, join(al, ar))
-        },
-    );
-    a
+/// Two views are equal when they have the same shape and equal elements
+/// row by row; the stride and the elements between rows (padding, other
+/// columns of a wider matrix) do not count.
+impl<T: PartialEq> PartialEq for Matrix<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows
+            && self.cols == other.cols
+            && (0..self.rows).all(|i| self.at(i) == other.at(i))
+    }
 }

@@ -1,5 +1,8 @@
 //! The canonical block tree of the contract (section 3), shared by every
-//! backend and every kernel that combines blocks.
+//! backend and every kernel that combines blocks, and the row-block plan
+//! of the matrix kernels (blocks of `R` rows, vector partials combined by
+//! the tree).
+
 //!
 //! `T(lo..hi)` is one block's partial when `hi - lo == 1`, else
 //! `T(lo..lo+P) (+) T(lo+P..hi)` with `P` the largest power of two strictly
@@ -7,6 +10,11 @@
 //! as a binary counter; the recursion below builds the identical tree (and is
 //! how threads would split it), so both give the same bits. The recursion
 //! keeps at most `log2(blocks) + 1` partials alive and needs no scratch array.
+
+#[cfg(feature = "alloc")]
+use crate::element::Float;
+#[cfg(feature = "alloc")]
+use crate::matrix::Matrix;
 
 /// Evaluates the block tree over blocks `0..blocks` (`blocks >= 1`):
 /// `block(i)` computes block `i`'s partial and `combine(left, right)` is the
@@ -104,6 +112,104 @@ pub(crate) fn small_tree<P>(
 pub(crate) fn split_point(len: usize) -> usize {
     debug_assert!(len >= 2);
     1usize << (usize::BITS - 1 - (len - 1).leading_zeros())
+}
+
+/// The vector partials of the row-block kernels, kept as a stack while the
+/// block tree ([`crate::tree::reduce`]) runs: its recursion keeps at most
+/// `ceil(log2(blocks)) + 1` partials alive, and always combines the two
+/// newest, so slot `k` is the `k`-th oldest live partial. Slot 0, the first
+/// block's partial and at the end the result, is the caller's output buffer;
+/// the others live in one scratch vector (none for a single row block).
+#[cfg(feature = "alloc")]
+pub(crate) struct Partials<'o, T> {
+    first: &'o mut [T],
+    rest: alloc::vec::Vec<T>,
+    n: usize,
+    top: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl<'o, T: Float> Partials<'o, T> {
+    /// Room for the partials of `blocks` row blocks of `out.len()` elements.
+    pub(crate) fn new(out: &'o mut [T], blocks: usize) -> Self {
+        let n = out.len();
+        // ceil(log2(blocks)) slots besides `out`.
+        let depth = (usize::BITS - blocks.max(1).saturating_sub(1).leading_zeros()) as usize;
+        Partials {
+            first: out,
+            rest: alloc::vec![T::ZERO; depth * n],
+            n,
+            top: 0,
+        }
+    }
+
+    /// Opens the next slot (filled with `+0.0`) and returns its index and contents.
+    pub(crate) fn push(&mut self) -> (usize, &mut [T]) {
+        let k = self.top;
+        self.top += 1;
+        let slot = self.slot(k);
+        slot.fill(T::ZERO);
+        (k, slot)
+    }
+
+    fn slot(&mut self, k: usize) -> &mut [T] {
+        match k {
+            0 => self.first,
+            _ => &mut self.rest[(k - 1) * self.n..k * self.n],
+        }
+    }
+
+    /// The block tree's `(+)`: `add(slot l, slot r)` with `r` the newest
+    /// slot and `l` the one before it; closes slot `r` and returns `l`.
+    pub(crate) fn combine(
+        &mut self,
+        l: usize,
+        r: usize,
+        add: impl FnOnce(&mut [T], &[T]),
+    ) -> usize {
+        debug_assert!(r + 1 == self.top && l + 1 == r);
+        let n = self.n;
+        if l == 0 {
+            add(self.first, &self.rest[..n]);
+        } else {
+            let (lo, hi) = self.rest.split_at_mut((r - 1) * n);
+            add(&mut lo[(l - 1) * n..], &hi[..n]);
+        }
+        self.top = r;
+        l
+    }
+}
+
+/// The contract's row-block plan, shared by `gemv_t` and the gradients on
+/// every backend: row block `bi` (rows `bi*R ..`) gets a fresh partial of
+/// `out.len()` elements (`+0.0`), which `block(bi, rows, partial)` fills
+/// and for which it returns its scalars (`A`: the gradients' `gb` and `l`);
+/// the block tree ([`crate::tree::reduce`]) combines partials with
+/// `add(left, right)` (left updated in place) and scalars with `join`. The
+/// root's partial is left in `out`; returns the root's scalars.
+#[cfg(feature = "alloc")]
+pub(crate) fn row_block_tree<'x, T: Float, A>(
+    x: Matrix<'x, T>,
+    out: &mut [T],
+    block: &mut impl FnMut(usize, Matrix<'x, T>, &mut [T]) -> A,
+    add: &mut impl FnMut(&mut [T], &[T]),
+    join: &mut impl FnMut(A, A) -> A,
+) -> A {
+    let blocks = x.row_blocks();
+    let stack = core::cell::RefCell::new(Partials::new(out, blocks));
+    let (_, a) = reduce(
+        blocks,
+        &mut |bi| {
+            let mut st = stack.borrow_mut();
+            let (k, g) = st.push();
+            (k, block(bi, x.row_block(bi), g))
+        },
+        &mut |(kl, al), (kr, ar)| {
+            let k = stack.borrow_mut().combine(kl, kr, &mut *add);
+            (k, join(al, ar))
+        },
+    );
+    a
 }
 
 #[cfg(test)]

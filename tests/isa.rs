@@ -11,9 +11,32 @@ fn isa_parse_cap_accepts_names_in_any_case_with_white_space() {
     assert_eq!(Isa::parse_cap("").unwrap(), None);
     assert_eq!(Isa::parse_cap("  \t\n").unwrap(), None);
     assert_eq!(Isa::parse_cap("scalar").unwrap(), Some(Isa::Scalar));
-    assert_eq!(Isa::parse_cap(" AVX2\n").unwrap(), Some(Isa::Avx2));
-    assert_eq!(Isa::parse_cap("Avx512").unwrap(), Some(Isa::Avx512));
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert_eq!(Isa::parse_cap(" AVX2\n").unwrap(), Some(Isa::Avx2));
+        assert_eq!(Isa::parse_cap("Avx512").unwrap(), Some(Isa::Avx512));
+    }
+    #[cfg(target_arch = "aarch64")]
     assert_eq!(Isa::parse_cap("\tNeOn ").unwrap(), Some(Isa::Neon));
+}
+
+#[test]
+fn isa_parse_cap_rejects_backends_of_another_architecture() {
+    // A cap that can never take effect here is an error, not a silent
+    // fall to the (many times slower) scalar reference.
+    for isa in Isa::ALL.iter().copied().filter(|i| !i.in_target()) {
+        let err = Isa::parse_cap(&format!(" {} ", isa.name().to_uppercase())).unwrap_err();
+        assert_eq!(err, Error::TargetLacksIsa(isa));
+        let msg = err.to_string();
+        assert!(msg.contains(isa.name()), "{msg}");
+        assert!(msg.contains(isa.arch().unwrap()), "{msg}");
+        assert!(msg.contains("this build targets"), "{msg}");
+    }
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(
+        Isa::parse_cap("neon").unwrap_err().to_string(),
+        "the neon backend is for aarch64; this build targets x86_64"
+    );
 }
 
 #[test]
@@ -35,7 +58,7 @@ fn isa_parse_cap_rejects_unknown_names_naming_them() {
         let msg = err.to_string();
         assert!(msg.contains(bad), "{msg}");
         // The message lists the valid names, so the user can fix it.
-        for isa in Isa::ALL {
+        for isa in Isa::ALL.iter().copied() {
             assert!(msg.contains(isa.name()), "{msg}");
         }
     }
@@ -43,7 +66,7 @@ fn isa_parse_cap_rejects_unknown_names_naming_them() {
 
 #[test]
 fn isa_from_str_round_trips_display() {
-    for isa in Isa::ALL {
+    for isa in Isa::ALL.iter().copied() {
         assert_eq!(isa.to_string().parse::<Isa>().unwrap(), isa);
         assert_eq!(isa.name().to_uppercase().parse::<Isa>().unwrap(), isa);
         assert_eq!(format!("  {isa} ").parse::<Isa>().unwrap(), isa);
@@ -73,7 +96,7 @@ fn isa_available_always_contains_scalar_and_is_ordered() {
     let avail: Vec<Isa> = Isa::available().collect();
     assert_eq!(avail.first(), Some(&Isa::Scalar));
     assert!(avail.windows(2).all(|w| w[0] < w[1]), "{avail:?}");
-    for isa in Isa::ALL {
+    for isa in Isa::ALL.iter().copied() {
         assert_eq!(avail.contains(&isa), isa.is_available(), "{isa}");
     }
     assert_eq!(Isa::detected(), *avail.last().unwrap());
@@ -90,7 +113,7 @@ fn isa_available_always_contains_scalar_and_is_ordered() {
 
 #[test]
 fn isa_capped_goes_down_the_chain_to_an_available_backend() {
-    for isa in Isa::ALL {
+    for isa in Isa::ALL.iter().copied() {
         let c = isa.capped();
         assert!(c.is_available(), "{isa} -> {c}");
         if isa.is_available() {
@@ -115,7 +138,7 @@ fn isa_capped_goes_down_the_chain_to_an_available_backend() {
 
 #[test]
 fn kernels_new_fails_for_unavailable_backends() {
-    for isa in Isa::ALL {
+    for isa in Isa::ALL.iter().copied() {
         match Kernels::new(isa) {
             Ok(k) => {
                 assert!(isa.is_available());
@@ -123,21 +146,28 @@ fn kernels_new_fails_for_unavailable_backends() {
             }
             Err(err) => {
                 assert!(!isa.is_available());
-                assert_eq!(err, Error::IsaUnavailable(isa));
+                if isa.in_target() {
+                    assert_eq!(err, Error::IsaUnavailable(isa));
+                    assert!(err.to_string().contains("not available on this CPU"));
+                } else {
+                    assert_eq!(err, Error::TargetLacksIsa(isa));
+                    assert!(err.to_string().contains("this build targets"));
+                }
                 let msg = err.to_string();
                 assert!(msg.contains(isa.name()), "{msg}");
             }
         }
     }
+    // A backend of another architecture: the target lacks it, not the CPU.
     #[cfg(target_arch = "x86_64")]
     assert_eq!(
         Kernels::new(Isa::Neon).unwrap_err(),
-        Error::IsaUnavailable(Isa::Neon)
+        Error::TargetLacksIsa(Isa::Neon)
     );
     #[cfg(target_arch = "aarch64")]
     assert_eq!(
         Kernels::new(Isa::Avx2).unwrap_err(),
-        Error::IsaUnavailable(Isa::Avx2)
+        Error::TargetLacksIsa(Isa::Avx2)
     );
 }
 
@@ -280,9 +310,28 @@ fn dotgrad_isa_avx2_caps_the_choice() {
 }
 
 #[test]
+fn isa_all_names_every_variant_and_kernels_best_is_cached() {
+    assert_eq!(Isa::ALL.len(), 4);
+    assert_eq!(Isa::ALL[0], Isa::Scalar);
+    let k = Kernels::best();
+    for _ in 0..3 {
+        assert_eq!(Kernels::best().isa(), k.isa());
+    }
+}
+
+#[test]
 #[ignore = "child process of dotgrad_isa_avx2_caps_the_choice"]
 fn child_avx2() {
     if !in_child() {
+        return;
+    }
+    if !cfg!(target_arch = "x86_64") {
+        assert_eq!(
+            Isa::from_env().unwrap_err(),
+            Error::TargetLacksIsa(Isa::Avx2)
+        );
+        assert_eq!(Isa::best(), Isa::detected());
+        println!("child child_avx2 ok");
         return;
     }
     assert_eq!(Isa::from_env().unwrap(), Some(Isa::Avx2));
@@ -310,9 +359,19 @@ fn child_avx512() {
     if !in_child() {
         return;
     }
-    assert_eq!(Isa::from_env().unwrap(), Some(Isa::Avx512));
-    assert_eq!(Isa::best(), Isa::Avx512.capped());
-    assert!(Isa::best() <= Isa::Avx512);
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(Isa::from_env().unwrap(), Some(Isa::Avx512));
+        assert_eq!(Isa::best(), Isa::Avx512.capped());
+        assert!(Isa::best() <= Isa::Avx512);
+    } else {
+        // Another architecture's backend: reported, and the free functions
+        // keep the detected backend instead of dropping to Scalar.
+        assert_eq!(
+            Isa::from_env().unwrap_err(),
+            Error::TargetLacksIsa(Isa::Avx512)
+        );
+        assert_eq!(Isa::best(), Isa::detected());
+    }
     println!("child child_avx512 ok");
 }
 
@@ -322,13 +381,21 @@ fn child_neon() {
     if !in_child() {
         return;
     }
-    assert_eq!(Isa::from_env().unwrap(), Some(Isa::Neon));
-    let want = if cfg!(target_arch = "aarch64") {
-        Isa::Neon
+    if cfg!(target_arch = "aarch64") {
+        assert_eq!(Isa::from_env().unwrap(), Some(Isa::Neon));
+        assert_eq!(Isa::best(), Isa::Neon.capped());
     } else {
-        Isa::Scalar
-    };
-    assert_eq!(Isa::best(), want);
+        // `DOTGRAD_ISA=neon` on x86-64 used to drop every kernel to
+        // Scalar (a 64Ki dot 54x slower); now it is an error from
+        // `from_env`, and the automatic choice keeps the detected backend.
+        assert_eq!(
+            Isa::from_env().unwrap_err(),
+            Error::TargetLacksIsa(Isa::Neon)
+        );
+        assert!(Kernels::from_env().is_err());
+        assert_eq!(Isa::best(), Isa::detected());
+        assert_eq!(Kernels::best().isa(), Isa::detected());
+    }
     println!("child child_neon ok");
 }
 

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use dotgrad::{AdamParams, Element, Error, Isa, Kernels, MomentumParams, SgdParams};
+use dotgrad::{AdamParams, Element, Error, Float, Isa, Kernels, MomentumParams, SgdParams};
 use quickcheck::{Arbitrary, Gen};
 
 fn scalar() -> Kernels {

@@ -14,7 +14,7 @@
 mod common;
 
 use common::*;
-use dotgrad::{Element, Gradient, Kernels, dot_error_bound};
+use dotgrad::{Float, Gradient, Kernels, dot_error_bound};
 use quickcheck::Arbitrary;
 
 /// [`check`] with a tenth of [`qc_tests`] cases.
@@ -53,7 +53,7 @@ mod contract {
         stack.pop().unwrap().0
     }
 
-    fn add_vec<T: Element>(mut l: Vec<T>, r: Vec<T>) -> Vec<T> {
+    fn add_vec<T: Float>(mut l: Vec<T>, r: Vec<T>) -> Vec<T> {
         for (a, b) in l.iter_mut().zip(r) {
             *a = *a + b;
         }
@@ -80,12 +80,12 @@ mod contract {
         tree(parts, add_vec)
     }
 
-    fn t<T: Element>(x: f64) -> T {
+    fn t<T: Float>(x: f64) -> T {
         T::from_f64(x)
     }
 
     /// exp(-a), steps E1-E6 with the contract's constants.
-    pub fn exp_neg<T: Element>(a: T) -> T {
+    pub fn exp_neg<T: Float>(a: T) -> T {
         let f32_ = T::W == 64;
         let (lo, log2e, hi, lo2) = if f32_ {
             (
@@ -135,7 +135,7 @@ mod contract {
     }
 
     /// log1p(t) for t in [0, 1], steps L1-L4.
-    pub fn log1p<T: Element>(x: T) -> T {
+    pub fn log1p<T: Float>(x: T) -> T {
         let kmax = if T::W == 64 { 6 } else { 15 };
         let c = |k: u32| -> T {
             if T::W == 64 {
@@ -154,7 +154,7 @@ mod contract {
         T::fma(s, q, s + s)
     }
 
-    pub fn logistic<T: Element>(z: T, y: T) -> (T, T) {
+    pub fn logistic<T: Float>(z: T, y: T) -> (T, T) {
         let tt = exp_neg(z.abs_bits());
         let num = if z < T::ZERO { tt } else { t(1.0) };
         let p = num / (t::<T>(1.0) + tt);
@@ -285,12 +285,12 @@ impl Sum {
     }
 }
 
-fn gamma<T: Element>(k: f64) -> f64 {
+fn gamma<T: Float>(k: f64) -> f64 {
     let ku = k * T::UNIT_ROUNDOFF;
     ku / (1.0 - ku)
 }
 
-fn eta<T: Element>() -> f64 {
+fn eta<T: Float>() -> f64 {
     if T::W == 64 {
         f64::from(f32::from_bits(1))
     } else {
@@ -304,7 +304,7 @@ fn k_rows(m: usize) -> f64 {
     256.0 + f64::from(usize::BITS - (blocks - 1).leading_zeros())
 }
 
-fn all_finite<T: Element>(v: &[T]) -> bool {
+fn all_finite<T: Float>(v: &[T]) -> bool {
     v.iter().all(|x| x.to_f64().is_finite())
 }
 
@@ -362,7 +362,7 @@ fn gemv_t_f64_within_bound() {
 
 /// The sigmoid's bound (contract): 2.5 ulp, as a relative term plus the
 /// subnormal floor.
-fn sigmoid_err<T: Element>(p: f64) -> f64 {
+fn sigmoid_err<T: Float>(p: f64) -> f64 {
     2.5 * (2.0 * T::UNIT_ROUNDOFF * p.abs() + eta::<T>())
 }
 
@@ -392,7 +392,7 @@ fn gradient_within_bound<T: TestFloat>(model: Model) {
         for i in 0..m {
             let row = x.row(i);
             let d = dot_reference(row, w);
-            let dbound = dot_error_bound::<T>(n, sum_abs(row, w));
+            let dbound = dot_error_bound::<T>(n, sum_abs(row, w)).unwrap();
             let z = d + b.to_f64();
             // |z_hat - z| <= dot bound + rounding of `+ b`; the reference z
             // itself is off by up to 2^-52 |z|.

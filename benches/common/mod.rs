@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, measurement::WallTime};
-use dotgrad::{Element, Isa, Kernels};
+use dotgrad::{Float, Isa, Kernels};
 
 /// n = 16, 64, 256, ..., 16Mi elements (powers of 4).
 pub fn sizes() -> impl Iterator<Item = usize> {
@@ -31,7 +31,7 @@ pub struct AlignedBuf<T> {
     n: usize,
 }
 
-impl<T: Element> AlignedBuf<T> {
+impl<T: Float> AlignedBuf<T> {
     /// Fills element `i` with `fill(i)`. `byte_offset` must be a multiple
     /// of `size_of::<T>()` and less than 64.
     pub fn new(n: usize, byte_offset: usize, fill: impl Fn(usize) -> T) -> Self {
@@ -62,7 +62,7 @@ impl<T: Element> AlignedBuf<T> {
 }
 
 /// Deterministic values in [-1, 1) with no pattern a compiler could use.
-pub fn value<T: Element>(i: usize, seed: u64) -> T {
+pub fn value<T: Float>(i: usize, seed: u64) -> T {
     let mut z = (i as u64)
         .wrapping_add(seed)
         .wrapping_mul(0x9E37_79B9_7F4A_7C15);

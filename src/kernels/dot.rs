@@ -1,12 +1,57 @@
-//! `dot`: stripes of `W` lanes, blocks of `E` elements, the block tree, the fold.
+//! `dot`: stripes of `W` lanes, blocks of `E` elements, the block tree, the
+//! fold; and the choice, per backend and input, between the plain load
+//! schedule and the address-aware one (both give the canonical bits).
 
-use crate::element::Element;
-use crate::lanes::{Lanes, Rotate, add_stripes, fold};
+use crate::element::Float;
+use crate::lanes::{Lanes, add_stripes, fold, stripe_regs};
 use crate::tree;
+
+/// The fewest stripes from which the address-aware schedule
+/// ([`rotated_block`]) pays for its fixed cost (the shifted head, the
+/// masked last chunk and one unrotation per register), by the load width
+/// the backend aligns to; shorter inputs use split loads. Measured: with
+/// 64-byte loads (AVX-512, a Xeon) split loads and the rotated schedule tie
+/// at 4 stripes and the rotated one is 1.3x faster at 8; with 32-byte loads
+/// (AVX2, an AMD Zen 3 and a Xeon) split loads win up to 8 stripes, the
+/// rotated schedule from 16 on. Backends without the schedule
+/// (`LOAD_ALIGN == 0`) never use it.
+#[inline(always)]
+const fn rotate_from<T: Float, S: Lanes<T>>() -> usize {
+    match S::LOAD_ALIGN {
+        64 => 6,
+        32 => 12,
+        _ => usize::MAX,
+    }
+}
+
+/// One block's lane partials, by the schedule that fits the input.
+#[inline(always)]
+fn block_any<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
+    if S::LOAD_ALIGN > 0 {
+        rotated_block(s, a, b)
+    } else {
+        block(s, a, b)
+    }
+}
+
+/// A whole `dot` of at most `E` elements (one block and the fold), by the
+/// schedule that fits the input.
+#[inline(always)]
+fn dot_one<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
+    if S::LOAD_ALIGN > 0 {
+        rotated_dot(s, a, b)
+    } else {
+        fold(s, block(s, a, b))
+    }
+}
 
 /// The canonical dot product (contract section 4). `a.len() == b.len()`.
 #[inline(always)]
-pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
+pub(crate) fn dot<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
+    // The shortcut below adds one `+0.0` register for the fold's register
+    // tree, which stands for the other registers of the stripe: there must
+    // be at least two (checked at compile time).
+    let _ = stripe_regs::<T, S>();
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     if n <= S::LANES {
@@ -23,7 +68,7 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
         return s.reduce(s.add(acc, s.zero()));
     }
     if n <= T::E {
-        return s.dot_one(a, b);
+        return dot_one(s, a, b);
     }
     // The tree recursion is an ordinary function; it re-enters the backend's
     // target-feature context once per subtree of up to four blocks, whose
@@ -40,7 +85,7 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
                         #[inline(always)]
                         |i| {
                             let (lo, hi) = (i * T::E, n.min(i * T::E + T::E));
-                            s.dot_block(&a[lo..hi], &b[lo..hi])
+                            block_any(s, &a[lo..hi], &b[lo..hi])
                         },
                         #[inline(always)]
                         |l, r| add_stripes(s, l, r),
@@ -61,7 +106,7 @@ pub(crate) fn dot<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
 /// One block (at most `E` elements): lane `j mod W` accumulates
 /// `fma(a[j], b[j], lane)` for `j` in increasing order, from `+0.0`.
 #[inline(always)]
-pub(crate) fn block<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
+pub(crate) fn block<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
     let mut acc = s.zero_stripe();
     let mut ca = a.chunks_exact(T::W);
     let mut cb = b.chunks_exact(T::W);
@@ -81,10 +126,10 @@ pub(crate) fn block<T: Element, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Strip
 /// to accumulator `(k + first) mod R` (`first` = 0 for [`block`], 1 for the
 /// rotated schedule, whose chunk 0 is the head).
 #[inline(always)]
-fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut [S::V], x: &[T], y: &[T], first: usize) {
+fn stripe_tail<T: Float, S: Lanes<T>>(s: S, acc: &mut [S::V], x: &[T], y: &[T], first: usize) {
     let len = x.len().min(y.len());
-    let (x, y, l, regs) = (&x[..len], &y[..len], S::LANES, acc.len());
-    per_register!(T::W / l, k, {
+    let (x, y, l, regs) = (&x[..len], &y[..len], S::LANES, stripe_regs::<T, S>());
+    per_register!(regs, k, {
         let (o, r) = (k * l, (k + first) % regs);
         if o + l <= len {
             acc[r] = s.fma(s.load(&x[o..]), s.load(&y[o..]), acc[r]);
@@ -97,7 +142,7 @@ fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut [S::V], x: &[T], y: &[T]
 /// One block, as [`block`] computes it, with an address-aware schedule.
 ///
 /// A `Vec<f32>` is usually only 16-byte aligned, so most register loads of
-/// the plain schedule straddle an `ALIGN` boundary (a cache-line split for
+/// the plain schedule straddle an `LOAD_ALIGN` boundary (a cache-line split for
 /// 64-byte AVX-512 loads), which halves the load rate. When `a` and `b`
 /// share the same misalignment (the common case for large allocations),
 /// this schedule loads whole aligned chunks instead: chunk `q` (elements
@@ -108,11 +153,10 @@ fn stripe_tail<T: Element, S: Lanes<T>>(s: S, acc: &mut [S::V], x: &[T], y: &[T]
 /// and one permute per register at the end of the block undoes the rotation,
 /// so the stripe is bit for bit the one [`block`] computes. Lane assignment
 /// depends only on element indices, never on addresses. Inputs with
-/// different misalignments, or shorter than [`Rotate::MIN_STRIPES`]
-/// stripes, use [`block`].
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+/// different misalignments, or shorter than [`rotate_from`] stripes,
+/// use [`block`].
 #[inline(always)]
-pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
+pub(crate) fn rotated_block<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
     let Some((acc, off)) = rotated_lanes(s, a, b) else {
         return block(s, a, b);
     };
@@ -140,9 +184,8 @@ pub(crate) fn rotated_block<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) ->
 /// is commutative, so every partial sum, and the result, is bit for bit the
 /// canonical one. (The block tree adds stripes of different blocks lane by
 /// lane, so blocks of a longer `dot` are unrotated: [`rotated_block`].)
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
-pub(crate) fn rotated_dot<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> T {
+pub(crate) fn rotated_dot<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
     match rotated_lanes(s, a, b) {
         Some((acc, _)) => fold(s, acc),
         None => fold(s, block(s, a, b)),
@@ -151,15 +194,18 @@ pub(crate) fn rotated_dot<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> T
 
 /// [`rotated_block`]'s accumulators, still rotated, and the rotation `off`;
 /// `None` where the schedule does not apply.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
-fn rotated_lanes<T: Element, S: Rotate<T>>(s: S, a: &[T], b: &[T]) -> Option<(S::Stripe, usize)> {
+fn rotated_lanes<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> Option<(S::Stripe, usize)> {
     let l = S::LANES;
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let size = core::mem::size_of::<T>();
-    let off = (a.as_ptr() as usize % S::ALIGN) / size;
-    if off == 0 || (b.as_ptr() as usize % S::ALIGN) / size != off || n < S::MIN_STRIPES * T::W {
+    if S::LOAD_ALIGN == 0 {
+        return None;
+    }
+    let off = (a.as_ptr() as usize % S::LOAD_ALIGN) / size;
+    let aligned_b = (b.as_ptr() as usize % S::LOAD_ALIGN) / size;
+    if off == 0 || aligned_b != off || n < rotate_from::<T, S>().saturating_mul(T::W) {
         return None;
     }
     let h = l - off; // elements before the first aligned chunk

@@ -4,21 +4,21 @@
 //! Every dot keeps the canonical order and every `g[j]` receives its rows'
 //! FMAs in increasing row order, so the result is the scalar reference's.
 
-use crate::element::Element;
-use crate::kernels::gemv::{
-    G, add, div, dot_narrow, dot_rows, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_range,
-    is_narrow, load_regs, rows4, store_regs,
+use crate::kernels::elementwise::{add, div};
+use crate::kernels::rows::{
+    G, dot_narrow, dot_rows, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_range, is_narrow,
+    load_regs, rows4, store_regs,
 };
 use crate::kernels::sigmoid::logistic;
 use crate::lanes::Lanes;
-use crate::matrix::{Matrix, R};
-use crate::scalar::gradient::{Loss, finish};
+use crate::matrix::Matrix;
+use crate::params::{Loss, Params, R, finish};
 
 /// The gradient of the log-loss (`LOG`) or the squared loss; as
-/// [`crate::scalar::gradient::gradient`]. The model is a const parameter so
+/// the scalar reference. The model is a const parameter so
 /// that each kernel body holds only its own residual code.
 #[inline(always)]
-pub(crate) fn gradient<T: Element, S: Lanes<T>, const LOG: bool>(
+pub(crate) fn gradient<T: Params, S: Lanes<T>, const LOG: bool>(
     s: S,
     x: Matrix<'_, T>,
     y: &[T],
@@ -26,7 +26,7 @@ pub(crate) fn gradient<T: Element, S: Lanes<T>, const LOG: bool>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
-    let (gb, l) = crate::matrix::row_block_tree(
+    let (gb, l) = crate::tree::row_block_tree(
         x,
         &mut *grad_w,
         &mut |bi, xb, g| {
@@ -54,7 +54,7 @@ pub(crate) fn gradient<T: Element, S: Lanes<T>, const LOG: bool>(
 /// runs on full registers): 16 while 16 rows fit in 16 KiB, so that they
 /// are still in L1 when they are folded into `g`; else [`G`].
 #[inline(always)]
-fn batch<T: Element>(n: usize) -> usize {
+fn batch<T: Params>(n: usize) -> usize {
     if n * core::mem::size_of::<T>() <= 1024 {
         BATCH
     } else {
@@ -70,7 +70,7 @@ const BATCH: usize = 16;
 /// each load of `w` where registers allow), their residuals, then the same
 /// rows folded into `g` in increasing order.
 #[inline(always)]
-fn block<T: Element, S: Lanes<T>, const LOG: bool>(
+fn block<T: Params, S: Lanes<T>, const LOG: bool>(
     s: S,
     x: Matrix<'_, T>,
     y: &[T],
@@ -160,7 +160,7 @@ fn block<T: Element, S: Lanes<T>, const LOG: bool>(
 /// their logits `z[r]` and labels `y[r]`, with `gb = gb + e_r` and the loss
 /// update, rows in order.
 #[inline(always)]
-fn residuals<T: Element, S: Lanes<T>, const LOG: bool>(
+fn residuals<T: Params, S: Lanes<T>, const LOG: bool>(
     s: S,
     z: &[T; BATCH],
     y: &[T],

@@ -4,7 +4,8 @@
 //! reference ([`crate::scalar`]) writes the same order out literally.
 
 /// Runs `$body` once for each register index `$k = 0, 1, ..., $n - 1` of a
-/// stripe (`$n <= 16`, a constant), each time with `$k` a constant: a loop
+/// stripe (`$n` is [`crate::lanes::stripe_regs`], at most 16 by its
+/// compile-time check), each time with `$k` a constant: a loop
 /// over a stripe's registers that is unrolled whatever the body's size. A
 /// loop LLVM leaves rolled indexes the stripe arrays with a variable, which
 /// forces them into memory for the whole kernel (it did so for AVX-512's
@@ -15,7 +16,6 @@ macro_rules! per_register {
         per_register!(@ $n, $k, $body, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
     };
     (@ $n:expr, $k:ident, $body:block, $($i:literal)*) => {{
-        debug_assert!($n <= 16);
         $(
             if $i < $n {
                 let $k: usize = $i;
@@ -25,10 +25,11 @@ macro_rules! per_register {
     }};
 }
 
-pub(crate) mod axpy;
 pub(crate) mod dot;
+pub(crate) mod elementwise;
 pub(crate) mod gemv;
 #[cfg(feature = "alloc")]
 pub(crate) mod gradient;
 pub(crate) mod optim;
+pub(crate) mod rows;
 pub(crate) mod sigmoid;

@@ -1,123 +1,18 @@
-//! The optimizer steps (`sgd`, `momentum`, `adam` with AdamW and AMSGrad):
-//! one pass over the buffers, register by register, each register doing
-//! exactly the contract's per-element sequence on `LANES` elements.
-//!
-//! One driver ([`update`]) walks the buffers: unrolled full registers, then
-//! single registers, then one partial register through `load_part` /
-//! `store_part` (never touching memory past the end). Each kernel is an
-//! [`Update`]: what one register of results is, given the loaded registers.
+//! The optimizer steps (`sgd`, `momentum`, `adam` with AdamW and AMSGrad)
+//! as [`Update`]s of the element-wise driver: what one register of results
+//! is, given the loaded registers, exactly the contract's per-element
+//! sequence.
 
-use crate::element::Element;
+use crate::element::Float;
+use crate::kernels::elementwise::{Update, update};
 use crate::lanes::Lanes;
-use crate::scalar::optim::{AdamConsts, Decay, MomentumConsts, SgdConsts};
-
-/// Registers per unrolled step. The work per register (a square root and a
-/// division for Adam) already gives the out-of-order core independent
-/// chains to overlap; more unrolling only adds register pressure on AVX2.
-const UNROLL: usize = 2;
-
-/// One element-wise update: `R` read-only inputs, `M` buffers read and
-/// written in place, on one register of each.
-pub(crate) trait Update<T: Element, S: Lanes<T>, const R: usize, const M: usize>:
-    Copy
-{
-    /// Whether the old contents of in-place buffer `i` are used; when not,
-    /// the driver does not load them (the register passed is `+0.0`).
-    #[inline(always)]
-    fn reads(self, _i: usize) -> bool {
-        true
-    }
-    /// The new values of the in-place buffers.
-    fn apply(self, s: S, ro: [S::V; R], rw: [S::V; M]) -> [S::V; M];
-}
-
-/// Runs `u` over every element: `ro` are read, `rw` read and written, all
-/// of one length (the public wrapper checked it).
-#[inline(always)]
-pub(crate) fn update<
-    T: Element,
-    S: Lanes<T>,
-    U: Update<T, S, R, M>,
-    const R: usize,
-    const M: usize,
->(
-    s: S,
-    u: U,
-    mut ro: [&[T]; R],
-    mut rw: [&mut [T]; M],
-) {
-    if M == 0 {
-        return;
-    }
-    let n = rw[0].len();
-    // Equal lengths, visible to the optimiser, so that the indexing below
-    // needs no bounds checks in the loops.
-    for x in ro.iter_mut() {
-        *x = &x[..n];
-    }
-    for x in rw.iter_mut() {
-        *x = &mut core::mem::take(x)[..n];
-    }
-    let l = S::LANES;
-    let mut o = 0;
-    while o + UNROLL * l <= n {
-        for k in 0..UNROLL {
-            full(s, u, &ro, &mut rw, o + k * l);
-        }
-        o += UNROLL * l;
-    }
-    while o + l <= n {
-        full(s, u, &ro, &mut rw, o);
-        o += l;
-    }
-    if o < n {
-        let mut x = [s.zero(); R];
-        for (x, r) in x.iter_mut().zip(&ro) {
-            *x = s.load_part(&r[o..]);
-        }
-        let mut y = [s.zero(); M];
-        for (i, (y, w)) in y.iter_mut().zip(rw.iter()).enumerate() {
-            if u.reads(i) {
-                *y = s.load_part(&w[o..]);
-            }
-        }
-        let y = u.apply(s, x, y);
-        for (w, y) in rw.iter_mut().zip(y) {
-            s.store_part(&mut w[o..], y);
-        }
-    }
-}
-
-/// One full register at element `o`.
-#[inline(always)]
-fn full<T: Element, S: Lanes<T>, U: Update<T, S, R, M>, const R: usize, const M: usize>(
-    s: S,
-    u: U,
-    ro: &[&[T]; R],
-    rw: &mut [&mut [T]; M],
-    o: usize,
-) {
-    let mut x = [s.zero(); R];
-    for (x, r) in x.iter_mut().zip(ro) {
-        *x = s.load(&r[o..]);
-    }
-    let mut y = [s.zero(); M];
-    for (i, (y, w)) in y.iter_mut().zip(rw.iter()).enumerate() {
-        if u.reads(i) {
-            *y = s.load(&w[o..]);
-        }
-    }
-    let y = u.apply(s, x, y);
-    for (w, y) in rw.iter_mut().zip(y) {
-        s.store(&mut w[o..], y);
-    }
-}
+use crate::params::optim::{AdamConsts, Decay, MomentumConsts, SgdConsts};
 
 /// `Some(splat(x))`. Written without `Option::map`: a closure's body is a
 /// function of its own, compiled without the backend's target features.
 #[inline(always)]
 #[allow(clippy::manual_map)]
-fn splat_opt<T: Element, S: Lanes<T>>(s: S, x: Option<T>) -> Option<S::V> {
+fn splat_opt<T: Float, S: Lanes<T>>(s: S, x: Option<T>) -> Option<S::V> {
     match x {
         Some(x) => Some(s.splat(x)),
         None => None,
@@ -131,7 +26,7 @@ struct Sgd<V> {
     wd: Option<V>,
 }
 
-impl<T: Element, S: Lanes<T>> Update<T, S, 1, 1> for Sgd<S::V> {
+impl<T: Float, S: Lanes<T>> Update<T, S, 1, 1> for Sgd<S::V> {
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w]: [S::V; 1]) -> [S::V; 1] {
         let g = match self.wd {
@@ -144,7 +39,7 @@ impl<T: Element, S: Lanes<T>> Update<T, S, 1, 1> for Sgd<S::V> {
 
 /// Contract `sgd_step`.
 #[inline(always)]
-pub(crate) fn sgd<T: Element, S: Lanes<T>>(s: S, k: &SgdConsts<T>, w: &mut [T], grad: &[T]) {
+pub(crate) fn sgd<T: Float, S: Lanes<T>>(s: S, k: &SgdConsts<T>, w: &mut [T], grad: &[T]) {
     let u = Sgd::<S::V> {
         nlr: s.splat(k.nlr),
         wd: splat_opt(s, k.wd),
@@ -163,7 +58,7 @@ struct Momentum<V> {
     nesterov: bool,
 }
 
-impl<T: Element, S: Lanes<T>> Update<T, S, 1, 2> for Momentum<S::V> {
+impl<T: Float, S: Lanes<T>> Update<T, S, 1, 2> for Momentum<S::V> {
     #[inline(always)]
     fn reads(self, i: usize) -> bool {
         i != 1 || !self.first
@@ -190,7 +85,7 @@ impl<T: Element, S: Lanes<T>> Update<T, S, 1, 2> for Momentum<S::V> {
 
 /// Contract `momentum_step`.
 #[inline(always)]
-pub(crate) fn momentum<T: Element, S: Lanes<T>>(
+pub(crate) fn momentum<T: Float, S: Lanes<T>>(
     s: S,
     k: &MomentumConsts<T>,
     w: &mut [T],
@@ -224,7 +119,7 @@ struct Adam<V> {
 impl<V: Copy> Adam<V> {
     /// Steps 1-3: the decayed weight `x` and the new moments.
     #[inline(always)]
-    fn moments<T: Element, S: Lanes<T, V = V>>(self, s: S, g: V, w: V, m: V, v: V) -> [V; 3] {
+    fn moments<T: Float, S: Lanes<T, V = V>>(self, s: S, g: V, w: V, m: V, v: V) -> [V; 3] {
         let (mut g, mut x) = (g, w);
         match self.decay {
             Decay::None => {}
@@ -238,13 +133,13 @@ impl<V: Copy> Adam<V> {
 
     /// Steps 5-6 from the second moment `q` that divides (`v` or `v_max`).
     #[inline(always)]
-    fn weight<T: Element, S: Lanes<T, V = V>>(self, s: S, x: V, m: V, q: V) -> V {
+    fn weight<T: Float, S: Lanes<T, V = V>>(self, s: S, x: V, m: V, q: V) -> V {
         let den = s.fma(s.sqrt(q), self.r, self.e);
         s.fma(self.ns, s.div(m, den), x)
     }
 }
 
-impl<T: Element, S: Lanes<T>> Update<T, S, 1, 3> for Adam<S::V> {
+impl<T: Float, S: Lanes<T>> Update<T, S, 1, 3> for Adam<S::V> {
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w, m, v]: [S::V; 3]) -> [S::V; 3] {
         let [x, m, v] = self.moments(s, g, w, m, v);
@@ -252,7 +147,7 @@ impl<T: Element, S: Lanes<T>> Update<T, S, 1, 3> for Adam<S::V> {
     }
 }
 
-impl<T: Element, S: Lanes<T>> Update<T, S, 1, 4> for Adam<S::V> {
+impl<T: Float, S: Lanes<T>> Update<T, S, 1, 4> for Adam<S::V> {
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w, m, v, vm]: [S::V; 4]) -> [S::V; 4] {
         let [x, m, v] = self.moments(s, g, w, m, v);
@@ -263,7 +158,7 @@ impl<T: Element, S: Lanes<T>> Update<T, S, 1, 4> for Adam<S::V> {
 
 /// Contract `adam_step` (Adam, AdamW, AMSGrad).
 #[inline(always)]
-pub(crate) fn adam<T: Element, S: Lanes<T>>(
+pub(crate) fn adam<T: Float, S: Lanes<T>>(
     s: S,
     k: &AdamConsts<T>,
     w: &mut [T],

@@ -1,16 +1,16 @@
 //! `axpy` and `scale`, literally.
 
-use crate::element::Element;
+use crate::element::Float;
 
 /// `y[j] = fma(alpha, x[j], y[j])`.
-pub(crate) fn axpy<T: Element>(alpha: T, x: &[T], y: &mut [T]) {
+pub(crate) fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
     for (yj, &xj) in y.iter_mut().zip(x) {
         *yj = T::fma(alpha, xj, *yj);
     }
 }
 
 /// `x[j] = alpha * x[j]`.
-pub(crate) fn scale<T: Element>(alpha: T, x: &mut [T]) {
+pub(crate) fn scale<T: Float>(alpha: T, x: &mut [T]) {
     for xj in x.iter_mut() {
         *xj = alpha * *xj;
     }

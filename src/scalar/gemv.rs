@@ -1,10 +1,10 @@
 //! `gemv` and `gemv_t`, literally.
 
-use crate::element::Element;
+use crate::element::Float;
 use crate::matrix::Matrix;
 
 /// `out[i] = dot(X[i], w) + b`, each dot by the contract's `dot`.
-pub(crate) fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
+pub(crate) fn gemv<T: Float>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     for (i, o) in out.iter_mut().enumerate().take(x.rows()) {
         *o = super::dot::dot(x.at(i), w) + b;
     }
@@ -14,9 +14,9 @@ pub(crate) fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
 /// from `+0.0` for the rows of a block in increasing order, blocks combined
 /// by the block tree (element-wise `+`).
 #[cfg(feature = "alloc")]
-pub(crate) fn gemv_t<T: Element>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
-    use crate::matrix::R;
-    crate::matrix::row_block_tree(
+pub(crate) fn gemv_t<T: Float>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
+    use crate::params::R;
+    crate::tree::row_block_tree(
         x,
         out,
         &mut |bi, xb, g| {
@@ -34,7 +34,7 @@ pub(crate) fn gemv_t<T: Element>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
 
 /// The block tree's `(+)` on vector partials: `l[j] = l[j] + r[j]`.
 #[cfg(feature = "alloc")]
-pub(crate) fn add<T: Element>(l: &mut [T], r: &[T]) {
+pub(crate) fn add<T: Float>(l: &mut [T], r: &[T]) {
     for (a, &b) in l.iter_mut().zip(r) {
         *a = *a + b;
     }

@@ -2,24 +2,15 @@
 //! (contract: "Batch gradient of linear regression", "... of logistic
 //! regression").
 
-use crate::element::Element;
-use crate::matrix::{Matrix, R};
+use crate::matrix::Matrix;
+use crate::params::{Loss, Params, R, finish};
 
 use super::sigmoid::logistic;
-
-/// Which model's residual and loss a gradient kernel computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Loss {
-    /// Linear regression: `e = p - y`, `l = fma(e, e, l)`, loss `l / (2m)`.
-    Squared,
-    /// Logistic regression: `e = sigmoid(z) - y`, `l = l + loss term`, loss `l / m`.
-    Log,
-}
 
 /// One row's contribution to the partial sums `gb` and `l` (not `g`):
 /// returns `e_i` from the row's logit `z = dot + b` and label `y`.
 #[inline(always)]
-pub(crate) fn row_step<T: Element>(loss: Loss, z: T, y: T, gb: &mut T, l: &mut T) -> T {
+pub(crate) fn row_step<T: Params>(loss: Loss, z: T, y: T, gb: &mut T, l: &mut T) -> T {
     match loss {
         Loss::Squared => {
             let e = z - y;
@@ -36,22 +27,10 @@ pub(crate) fn row_step<T: Element>(loss: Loss, z: T, y: T, gb: &mut T, l: &mut T
     }
 }
 
-/// The final step: `grad_w[j] = g[j] / m`; returns `(gb / m, l / (2m))`
-/// (squared loss) or `(gb / m, l / m)` (log-loss). `m >= 1`.
-#[inline(always)]
-pub(crate) fn finish<T: Element>(loss: Loss, m: usize, gb: T, l: T) -> (T, T, T) {
-    let mt = T::from_usize(m);
-    let lt = match loss {
-        Loss::Squared => T::from_usize(m.saturating_mul(2)),
-        Loss::Log => mt,
-    };
-    (mt, gb / mt, l / lt)
-}
-
 /// The gradient of `loss` at `(w, b)`: fills `grad_w`, returns `(grad_b, loss)`.
 /// Shapes are checked by the caller: `y.len() == x.rows() >= 1`,
 /// `w.len() == grad_w.len() == x.cols()`.
-pub(crate) fn gradient<T: Element>(
+pub(crate) fn gradient<T: Params>(
     loss: Loss,
     x: Matrix<'_, T>,
     y: &[T],
@@ -59,7 +38,7 @@ pub(crate) fn gradient<T: Element>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
-    let (gb, l) = crate::matrix::row_block_tree(
+    let (gb, l) = crate::tree::row_block_tree(
         x,
         &mut *grad_w,
         &mut |bi, xb, g| {

@@ -2,7 +2,7 @@
 //! special values), bit comparison, and the high-precision references.
 #![allow(dead_code)]
 
-use dotgrad::{Element, Isa, Kernels};
+use dotgrad::{Float, Isa, Kernels};
 use quickcheck::{Arbitrary, Gen};
 
 /// Cases per property: 10,000 by default, `DOTGRAD_QC_TESTS` to change.
@@ -147,13 +147,13 @@ pub fn same<T: TestFloat>(a: T, b: T) -> bool {
     a.bits() == b.bits() || (a.is_nan_() && b.is_nan_())
 }
 
-/// Element-wise [`same`].
+/// Float-wise [`same`].
 pub fn same_all<T: TestFloat>(a: &[T], b: &[T]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| same(x, y))
 }
 
 /// What the generators and references need of f32/f64.
-pub trait TestFloat: Element + Arbitrary {
+pub trait TestFloat: Float + Arbitrary {
     fn bits(self) -> u64;
     fn is_nan_(self) -> bool;
     fn from_bits_(b: u64) -> Self;
@@ -244,7 +244,7 @@ pub fn value<T: TestFloat>(g: &mut Gen, mix: Mix) -> T {
 
 /// A length that exercises every tail of a stripe, block boundaries, and
 /// several blocks (more than 5).
-pub fn length<T: Element>(g: &mut Gen) -> usize {
+pub fn length<T: Float>(g: &mut Gen) -> usize {
     let w = T::W;
     let e = T::E;
     match u32::arbitrary(g) % 10 {
@@ -332,7 +332,7 @@ impl<T: TestFloat> Arbitrary for Pair<T> {
 }
 
 /// `sum |a*b|` in f64 (exact products for f32; near enough for f64).
-pub fn sum_abs<T: Element>(a: &[T], b: &[T]) -> f64 {
+pub fn sum_abs<T: Float>(a: &[T], b: &[T]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(x, y)| (x.to_f64() * y.to_f64()).abs())
@@ -341,7 +341,7 @@ pub fn sum_abs<T: Element>(a: &[T], b: &[T]) -> f64 {
 
 /// A high-precision dot: double-double (TwoProduct via FMA, then TwoSum),
 /// which for f32 inputs is exact products plus compensated summation.
-pub fn dot_reference<T: Element>(a: &[T], b: &[T]) -> f64 {
+pub fn dot_reference<T: Float>(a: &[T], b: &[T]) -> f64 {
     let (mut hi, mut lo) = (0.0f64, 0.0f64);
     for (x, y) in a.iter().zip(b) {
         let (x, y) = (x.to_f64(), y.to_f64());
@@ -394,7 +394,7 @@ pub fn row_count(g: &mut Gen) -> usize {
 /// A number of columns for `rows` rows: every stripe tail (0..=3W+1) often,
 /// wider rows, and rows longer than a dot block (E) when there are few rows
 /// (keeping a case below about 150k elements, most far below).
-pub fn col_count<T: Element>(g: &mut Gen, rows: usize) -> usize {
+pub fn col_count<T: Float>(g: &mut Gen, rows: usize) -> usize {
     let w = T::W;
     // At least 1.5 W + 2 columns: wider than every short-row path (at most
     // W elements), also with many row blocks.

@@ -19,7 +19,7 @@ struct Bounds {
 const U64: f64 = 1.0 / 9_007_199_254_740_992.0;
 
 impl Bounds {
-    fn new<T: Element>() -> Self {
+    fn new<T: Float>() -> Self {
         Bounds {
             u: T::UNIT_ROUNDOFF + U64,
             eta: if T::W == 64 {
@@ -173,7 +173,7 @@ struct Trajectory<T> {
     t0: u64,
 }
 
-impl<T: Element> std::fmt::Debug for Trajectory<T> {
+impl<T: Float> std::fmt::Debug for Trajectory<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let head = |x: &[T]| x.iter().take(4).copied().collect::<Vec<T>>();
         write!(
@@ -255,7 +255,7 @@ impl<T: TestFloat> Arbitrary for Trajectory<T> {
     }
 }
 
-fn f(x: impl Element) -> f64 {
+fn f(x: impl Float) -> f64 {
     x.to_f64()
 }
 

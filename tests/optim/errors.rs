@@ -13,7 +13,7 @@ fn error_name(e: &Error) -> &'static str {
 }
 
 /// Buffers of distinct, recognisable contents, so that any write shows.
-fn sentinel<T: Element>(n: usize, salt: usize) -> Vec<T> {
+fn sentinel<T: Float>(n: usize, salt: usize) -> Vec<T> {
     (0..n)
         .map(|j| T::from_f64(salt as f64 * 1000.0 + j as f64 + 0.5))
         .collect()

@@ -6,7 +6,7 @@ use super::*;
 /// A small least-squares-like problem: `grad_j = a_j (w_j - c_j) + noise_j(t)`
 /// with deterministic noise, computed in `T` by the same scalar code for
 /// every backend (so equal weights give equal gradients).
-fn problem_grad<T: Element>(w: &[T], t: u64, grad: &mut [T]) {
+fn problem_grad<T: Float>(w: &[T], t: u64, grad: &mut [T]) {
     for (j, (g, &x)) in grad.iter_mut().zip(w).enumerate() {
         let a = T::from_f64(0.5 + (j % 7) as f64 * 0.25);
         let c = T::from_f64((j % 11) as f64 - 5.0);
@@ -16,7 +16,7 @@ fn problem_grad<T: Element>(w: &[T], t: u64, grad: &mut [T]) {
     }
 }
 
-fn loss<T: Element>(w: &[T]) -> f64 {
+fn loss<T: Float>(w: &[T]) -> f64 {
     w.iter()
         .enumerate()
         .map(|(j, &x)| {
@@ -28,7 +28,7 @@ fn loss<T: Element>(w: &[T]) -> f64 {
 }
 
 /// 1000 steps of `p`; returns `(w, m, v, v_max)`.
-fn adam_run<T: Element>(k: Kernels, p: AdamParams, n: usize) -> [Vec<T>; 4] {
+fn adam_run<T: Float>(k: Kernels, p: AdamParams, n: usize) -> [Vec<T>; 4] {
     let mut w: Vec<T> = (0..n).map(|j| T::from_f64((j % 5) as f64 * 0.3)).collect();
     let (mut m, mut v, mut vm) = (vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
     let mut g = vec![T::ZERO; n];

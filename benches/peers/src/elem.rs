@@ -3,7 +3,7 @@
 use crate::openblas::Blas;
 
 /// An element type every library under test supports.
-pub trait Elem: dotgrad::Element + Blas {
+pub trait Elem: dotgrad::Float + bytemuck::Pod + Blas {
     /// `f32` or `f64`.
     const TYPE: &'static str;
     /// Rounds from f64.

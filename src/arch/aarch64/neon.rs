@@ -1,8 +1,9 @@
-//! NEON: 128-bit q registers, 4 f32 / 2 f64 lanes; a stripe is 16 registers
-//! (the contract's 16 accumulators; aarch64 has 32 q registers). Requires
-//! `neon`, which every aarch64 Linux/macOS target enables by default; tails
-//! go through a small stack buffer so that no load or store passes the
-//! slice's end.
+//! NEON: 128-bit q registers (32 of them), 4 f32 / 2 f64 lanes; a stripe is
+//! 16 registers (the contract's 16 accumulators). Requires `neon`, which
+//! every aarch64 Linux/macOS target enables by default (pulp's `Neon`
+//! token). Register operations go through pulp's safe wrappers on the
+//! token; `unsafe` is left only where memory is touched. Tails go through a
+//! small stack buffer so that no load or store passes the slice's end.
 
 use core::arch::aarch64::*;
 
@@ -25,6 +26,16 @@ impl Neon {
         }
         pulp::aarch64::Neon::try_new().map(Neon)
     }
+
+    /// The token without a check.
+    ///
+    /// # Safety
+    /// [`Neon::try_new`] must have returned `Some` in this process.
+    #[inline(always)]
+    pub(crate) unsafe fn new_unchecked() -> Neon {
+        // SAFETY: the caller's contract: detection succeeded in this process.
+        Neon(unsafe { pulp::aarch64::Neon::new_unchecked() })
+    }
 }
 
 impl Simd for Neon {
@@ -40,11 +51,12 @@ impl Lanes<f32> for Neon {
     type Stripe = [float32x4_t; 16];
     const LANES: usize = 4;
     const REGISTERS: usize = 32;
+    const LOAD_ALIGN: usize = 0;
 
     #[inline(always)]
     fn zero(self) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vdupq_n_f32(0.0) }
+        let n = self.0.neon;
+        n.vdupq_n_f32(0.0)
     }
     #[inline(always)]
     fn zero_stripe(self) -> [float32x4_t; 16] {
@@ -52,88 +64,91 @@ impl Lanes<f32> for Neon {
     }
     #[inline(always)]
     fn splat(self, x: f32) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vdupq_n_f32(x) }
+        let n = self.0.neon;
+        n.vdupq_n_f32(x)
     }
     #[inline(always)]
     fn load(self, s: &[f32]) -> float32x4_t {
-        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
-        unsafe { vld1q_f32(s[..4].as_ptr()) }
+        let s = &s[..4];
+        // SAFETY: `s` is one whole register in bounds (just sliced); the
+        // token proves neon.
+        unsafe { self.0.neon.vld1q_f32(s.as_ptr()) }
     }
     #[inline(always)]
     fn store(self, s: &mut [f32], v: float32x4_t) {
-        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
-        unsafe { vst1q_f32(s[..4].as_mut_ptr(), v) }
+        let s = &mut s[..4];
+        // SAFETY: `s` is one whole register in bounds (just sliced).
+        unsafe { self.0.neon.vst1q_f32(s.as_mut_ptr(), v) }
     }
     #[inline(always)]
     fn load_part(self, s: &[f32]) -> float32x4_t {
         let mut buf = [0.0f32; 4];
-        let n = s.len().min(4);
-        buf[..n].copy_from_slice(&s[..n]);
-        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
-        unsafe { vld1q_f32(buf.as_ptr()) }
+        let len = s.len().min(4);
+        buf[..len].copy_from_slice(&s[..len]);
+        // SAFETY: `buf` is exactly one register long.
+        unsafe { self.0.neon.vld1q_f32(buf.as_ptr()) }
     }
     #[inline(always)]
     fn store_part(self, s: &mut [f32], v: float32x4_t) {
         let mut buf = [0.0f32; 4];
-        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
-        unsafe { vst1q_f32(buf.as_mut_ptr(), v) };
-        let n = s.len().min(4);
-        s[..n].copy_from_slice(&buf[..n]);
+        // SAFETY: `buf` is exactly one register long.
+        unsafe { self.0.neon.vst1q_f32(buf.as_mut_ptr(), v) };
+        let len = s.len().min(4);
+        s[..len].copy_from_slice(&buf[..len]);
     }
     #[inline(always)]
     fn fma1(self, a: f32, b: f32, c: f32) -> f32 {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vgetq_lane_f32::<0>(vfmaq_f32(vdupq_n_f32(c), vdupq_n_f32(a), vdupq_n_f32(b))) }
+        let n = self.0.neon;
+        n.vgetq_lane_f32::<0>(n.vfmaq_f32(n.vdupq_n_f32(c), n.vdupq_n_f32(a), n.vdupq_n_f32(b)))
     }
     #[inline(always)]
     fn fma(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vfmaq_f32(c, a, b) }
+        let n = self.0.neon;
+        n.vfmaq_f32(c, a, b)
     }
     #[inline(always)]
     fn fma_part(self, a: float32x4_t, b: float32x4_t, c: float32x4_t, len: usize) -> float32x4_t {
         const IOTA: [u32; 4] = [0, 1, 2, 3];
-        // SAFETY: the `Neon` token proves neon; `IOTA` is exactly one register long.
-        unsafe {
-            let keep = vcltq_u32(vld1q_u32(IOTA.as_ptr()), vdupq_n_u32(len.min(4) as u32));
-            vbslq_f32(keep, vfmaq_f32(c, a, b), c)
-        }
+        let n = self.0.neon;
+        // SAFETY: `IOTA` is exactly one register long.
+        let iota = unsafe { n.vld1q_u32(IOTA.as_ptr()) };
+        let keep = n.vcltq_u32(iota, n.vdupq_n_u32(len.min(4) as u32));
+        n.vbslq_f32(keep, n.vfmaq_f32(c, a, b), c)
     }
     #[inline(always)]
     fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vaddq_f32(a, b) }
+        let n = self.0.neon;
+        n.vaddq_f32(a, b)
     }
     #[inline(always)]
     fn mul(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vmulq_f32(a, b) }
+        let n = self.0.neon;
+        n.vmulq_f32(a, b)
     }
     #[inline(always)]
     fn sub(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vsubq_f32(a, b) }
+        let n = self.0.neon;
+        n.vsubq_f32(a, b)
     }
     #[inline(always)]
     fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vdivq_f32(a, b) }
+        let n = self.0.neon;
+        n.vdivq_f32(a, b)
     }
     #[inline(always)]
     fn sqrt(self, a: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vsqrtq_f32(a) }
+        let n = self.0.neon;
+        n.vsqrtq_f32(a)
     }
     #[inline(always)]
     fn min(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vbslq_f32(vcltq_f32(a, b), a, b) }
+        let n = self.0.neon;
+        n.vbslq_f32(n.vcltq_f32(a, b), a, b)
     }
     #[inline(always)]
     fn max(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vbslq_f32(vcgtq_f32(a, b), a, b) }
+        let n = self.0.neon;
+        n.vbslq_f32(n.vcgtq_f32(a, b), a, b)
     }
     #[inline(always)]
     fn select_lt(
@@ -143,43 +158,37 @@ impl Lanes<f32> for Neon {
         x: float32x4_t,
         y: float32x4_t,
     ) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vbslq_f32(vcltq_f32(a, b), x, y) }
+        let n = self.0.neon;
+        n.vbslq_f32(n.vcltq_f32(a, b), x, y)
     }
     #[inline(always)]
     fn abs(self, a: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vabsq_f32(a) }
+        let n = self.0.neon;
+        n.vabsq_f32(a)
     }
     #[inline(always)]
     fn neg(self, a: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vnegq_f32(a) }
+        let n = self.0.neon;
+        n.vnegq_f32(a)
     }
     #[inline(always)]
     fn round_even(self, a: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vrndnq_f32(a) }
+        let n = self.0.neon;
+        n.vrndnq_f32(a)
     }
     #[inline(always)]
     fn pow2i(self, k: float32x4_t) -> float32x4_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe {
-            vreinterpretq_f32_s32(vshlq_n_s32::<23>(vaddq_s32(
-                vcvtnq_s32_f32(k),
-                vdupq_n_s32(127),
-            )))
-        }
+        let n = self.0.neon;
+        let e = n.vaddq_s32(n.vcvtnq_s32_f32(k), n.vdupq_n_s32(127));
+        n.vreinterpretq_f32_s32(n.vshlq_n_s32::<23>(e))
     }
     #[inline(always)]
     fn reduce(self, v: float32x4_t) -> f32 {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe {
-            // w = 2: lanes 0..2 += lanes 2..4.
-            let x = vadd_f32(vget_low_f32(v), vget_high_f32(v));
-            // w = 1: lane 0 += lane 1.
-            vget_lane_f32::<0>(x) + vget_lane_f32::<1>(x)
-        }
+        let n = self.0.neon;
+        // w = 2: lanes 0..2 += lanes 2..4.
+        let x = n.vadd_f32(n.vget_low_f32(v), n.vget_high_f32(v));
+        // w = 1: lane 0 += lane 1.
+        n.vget_lane_f32::<0>(x) + n.vget_lane_f32::<1>(x)
     }
 }
 
@@ -188,11 +197,12 @@ impl Lanes<f64> for Neon {
     type Stripe = [float64x2_t; 16];
     const LANES: usize = 2;
     const REGISTERS: usize = 32;
+    const LOAD_ALIGN: usize = 0;
 
     #[inline(always)]
     fn zero(self) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vdupq_n_f64(0.0) }
+        let n = self.0.neon;
+        n.vdupq_n_f64(0.0)
     }
     #[inline(always)]
     fn zero_stripe(self) -> [float64x2_t; 16] {
@@ -200,88 +210,90 @@ impl Lanes<f64> for Neon {
     }
     #[inline(always)]
     fn splat(self, x: f64) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vdupq_n_f64(x) }
+        let n = self.0.neon;
+        n.vdupq_n_f64(x)
     }
     #[inline(always)]
     fn load(self, s: &[f64]) -> float64x2_t {
-        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
-        unsafe { vld1q_f64(s[..2].as_ptr()) }
+        let s = &s[..2];
+        // SAFETY: `s` is one whole register in bounds (just sliced).
+        unsafe { self.0.neon.vld1q_f64(s.as_ptr()) }
     }
     #[inline(always)]
     fn store(self, s: &mut [f64], v: float64x2_t) {
-        // SAFETY: the `Neon` token proves neon; the slice index just checked one whole register is in bounds.
-        unsafe { vst1q_f64(s[..2].as_mut_ptr(), v) }
+        let s = &mut s[..2];
+        // SAFETY: `s` is one whole register in bounds (just sliced).
+        unsafe { self.0.neon.vst1q_f64(s.as_mut_ptr(), v) }
     }
     #[inline(always)]
     fn load_part(self, s: &[f64]) -> float64x2_t {
         let mut buf = [0.0f64; 2];
-        let n = s.len().min(2);
-        buf[..n].copy_from_slice(&s[..n]);
-        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
-        unsafe { vld1q_f64(buf.as_ptr()) }
+        let len = s.len().min(2);
+        buf[..len].copy_from_slice(&s[..len]);
+        // SAFETY: `buf` is exactly one register long.
+        unsafe { self.0.neon.vld1q_f64(buf.as_ptr()) }
     }
     #[inline(always)]
     fn store_part(self, s: &mut [f64], v: float64x2_t) {
         let mut buf = [0.0f64; 2];
-        // SAFETY: the `Neon` token proves neon; `buf` is exactly one register long.
-        unsafe { vst1q_f64(buf.as_mut_ptr(), v) };
-        let n = s.len().min(2);
-        s[..n].copy_from_slice(&buf[..n]);
+        // SAFETY: `buf` is exactly one register long.
+        unsafe { self.0.neon.vst1q_f64(buf.as_mut_ptr(), v) };
+        let len = s.len().min(2);
+        s[..len].copy_from_slice(&buf[..len]);
     }
     #[inline(always)]
     fn fma1(self, a: f64, b: f64, c: f64) -> f64 {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vgetq_lane_f64::<0>(vfmaq_f64(vdupq_n_f64(c), vdupq_n_f64(a), vdupq_n_f64(b))) }
+        let n = self.0.neon;
+        n.vgetq_lane_f64::<0>(n.vfmaq_f64(n.vdupq_n_f64(c), n.vdupq_n_f64(a), n.vdupq_n_f64(b)))
     }
     #[inline(always)]
     fn fma(self, a: float64x2_t, b: float64x2_t, c: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vfmaq_f64(c, a, b) }
+        let n = self.0.neon;
+        n.vfmaq_f64(c, a, b)
     }
     #[inline(always)]
     fn fma_part(self, a: float64x2_t, b: float64x2_t, c: float64x2_t, len: usize) -> float64x2_t {
         const IOTA: [u64; 2] = [0, 1];
-        // SAFETY: the `Neon` token proves neon; `IOTA` is exactly one register long.
-        unsafe {
-            let keep = vcltq_u64(vld1q_u64(IOTA.as_ptr()), vdupq_n_u64(len.min(2) as u64));
-            vbslq_f64(keep, vfmaq_f64(c, a, b), c)
-        }
+        let n = self.0.neon;
+        // SAFETY: `IOTA` is exactly one register long.
+        let iota = unsafe { n.vld1q_u64(IOTA.as_ptr()) };
+        let keep = n.vcltq_u64(iota, n.vdupq_n_u64(len.min(2) as u64));
+        n.vbslq_f64(keep, n.vfmaq_f64(c, a, b), c)
     }
     #[inline(always)]
     fn add(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vaddq_f64(a, b) }
+        let n = self.0.neon;
+        n.vaddq_f64(a, b)
     }
     #[inline(always)]
     fn mul(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vmulq_f64(a, b) }
+        let n = self.0.neon;
+        n.vmulq_f64(a, b)
     }
     #[inline(always)]
     fn sub(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vsubq_f64(a, b) }
+        let n = self.0.neon;
+        n.vsubq_f64(a, b)
     }
     #[inline(always)]
     fn div(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vdivq_f64(a, b) }
+        let n = self.0.neon;
+        n.vdivq_f64(a, b)
     }
     #[inline(always)]
     fn sqrt(self, a: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vsqrtq_f64(a) }
+        let n = self.0.neon;
+        n.vsqrtq_f64(a)
     }
     #[inline(always)]
     fn min(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vbslq_f64(vcltq_f64(a, b), a, b) }
+        let n = self.0.neon;
+        n.vbslq_f64(n.vcltq_f64(a, b), a, b)
     }
     #[inline(always)]
     fn max(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vbslq_f64(vcgtq_f64(a, b), a, b) }
+        let n = self.0.neon;
+        n.vbslq_f64(n.vcgtq_f64(a, b), a, b)
     }
     #[inline(always)]
     fn select_lt(
@@ -291,37 +303,33 @@ impl Lanes<f64> for Neon {
         x: float64x2_t,
         y: float64x2_t,
     ) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vbslq_f64(vcltq_f64(a, b), x, y) }
+        let n = self.0.neon;
+        n.vbslq_f64(n.vcltq_f64(a, b), x, y)
     }
     #[inline(always)]
     fn abs(self, a: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vabsq_f64(a) }
+        let n = self.0.neon;
+        n.vabsq_f64(a)
     }
     #[inline(always)]
     fn neg(self, a: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vnegq_f64(a) }
+        let n = self.0.neon;
+        n.vnegq_f64(a)
     }
     #[inline(always)]
     fn round_even(self, a: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vrndnq_f64(a) }
+        let n = self.0.neon;
+        n.vrndnq_f64(a)
     }
     #[inline(always)]
     fn pow2i(self, k: float64x2_t) -> float64x2_t {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe {
-            vreinterpretq_f64_s64(vshlq_n_s64::<52>(vaddq_s64(
-                vcvtnq_s64_f64(k),
-                vdupq_n_s64(1023),
-            )))
-        }
+        let n = self.0.neon;
+        let e = n.vaddq_s64(n.vcvtnq_s64_f64(k), n.vdupq_n_s64(1023));
+        n.vreinterpretq_f64_s64(n.vshlq_n_s64::<52>(e))
     }
     #[inline(always)]
     fn reduce(self, v: float64x2_t) -> f64 {
-        // SAFETY: the `Neon` token (`self`) proves neon.
-        unsafe { vgetq_lane_f64::<0>(v) + vgetq_lane_f64::<1>(v) }
+        let n = self.0.neon;
+        n.vgetq_lane_f64::<0>(v) + n.vgetq_lane_f64::<1>(v)
     }
 }

@@ -1,29 +1,66 @@
 //! The public matrix-vector family: `gemv` (`X w + b`) and `gemv_t` (`X^T v`).
 
-use crate::element::Element;
-use crate::error::Error;
-use crate::isa::Kernels;
+use crate::dispatch::{Backends, Kernel, Kernels, float_family};
+use crate::element::Float;
+use crate::error::{Error, shape};
+use crate::lanes::Lanes;
 use crate::matrix::Matrix;
 
-/// `Err(Shape)` unless `found == expected`.
-#[inline(always)]
-pub(crate) fn shape(
-    op: &'static str,
-    what: &'static str,
-    expected: usize,
-    found: usize,
-) -> Result<(), Error> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(Error::Shape {
-            op,
-            what,
-            expected,
-            found,
-        })
+/// One `gemv` call (shapes checked).
+pub(crate) struct Gemv<'a, T> {
+    k: Kernels,
+    x: Matrix<'a, T>,
+    w: &'a [T],
+    b: T,
+    out: &'a mut [T],
+}
+
+impl<T: Float> Kernel for Gemv<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        crate::scalar::gemv::gemv(self.x, self.w, self.b, self.out)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        crate::kernels::gemv::gemv(s, self.x, self.w, self.b, self.out)
     }
 }
+
+float_family!(
+    /// `gemv`.
+    GemvF<T>: Gemv => ()
+);
+
+/// One `gemv_t` call (shapes checked).
+#[cfg(feature = "alloc")]
+pub(crate) struct GemvT<'a, T> {
+    k: Kernels,
+    x: Matrix<'a, T>,
+    v: &'a [T],
+    out: &'a mut [T],
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Float> Kernel for GemvT<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        crate::scalar::gemv::gemv_t(self.x, self.v, self.out)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        crate::kernels::gemv::gemv_t(s, self.x, self.v, self.out)
+    }
+}
+
+#[cfg(feature = "alloc")]
+float_family!(
+    /// `gemv_t`.
+    GemvTF<T>: GemvT => ()
+);
 
 impl Kernels {
     /// `out[i] = dot(X[i], w) + b` for every row `i` of `x`
@@ -39,7 +76,7 @@ impl Kernels {
     /// Each `out[i]` is `fl(d_i + b)` with `d_i` within
     /// [`dot_error_bound`](crate::dot_error_bound) of the exact dot.
     #[inline]
-    pub fn gemv<T: Element>(
+    pub fn gemv<T: Float>(
         self,
         x: Matrix<'_, T>,
         w: &[T],
@@ -53,7 +90,13 @@ impl Kernels {
             x.rows(),
             out.len(),
         )?;
-        T::gemv_kernel(self, x, w, b, out);
+        T::run_float::<GemvF>(Gemv {
+            k: self,
+            x,
+            w,
+            b,
+            out,
+        });
         Ok(())
     }
 
@@ -72,11 +115,13 @@ impl Kernels {
     /// `out` is untouched.
     ///
     /// # Accuracy
-    /// `|out[j] - exact| <= gamma(k) * sum_i |v[i] * X[i][j]| + k * eta` with
-    /// `k = 256 + ceil(log2(blocks))` (see the contract).
+    /// `|out[j] - exact| <= gamma(k) * sum_i |v[i] * X[i][j]| + m * eta / 2`
+    /// with `k = 256 + ceil(log2(blocks))` and `m = x.rows()` (see the
+    /// contract): each of the `m` FMAs into `out[j]` whose result is
+    /// subnormal may lose `eta / 2`.
     #[cfg(feature = "alloc")]
     #[inline]
-    pub fn gemv_t<T: Element>(self, x: Matrix<'_, T>, v: &[T], out: &mut [T]) -> Result<(), Error> {
+    pub fn gemv_t<T: Float>(self, x: Matrix<'_, T>, v: &[T], out: &mut [T]) -> Result<(), Error> {
         shape("gemv_t", "length of `v` vs rows of `x`", x.rows(), v.len())?;
         shape(
             "gemv_t",
@@ -84,7 +129,7 @@ impl Kernels {
             x.cols(),
             out.len(),
         )?;
-        T::gemv_t_kernel(self, x, v, out);
+        T::run_float::<GemvTF>(GemvT { k: self, x, v, out });
         Ok(())
     }
 }
@@ -103,7 +148,7 @@ impl Kernels {
 /// # Errors
 /// As [`Kernels::gemv`].
 #[inline]
-pub fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) -> Result<(), Error> {
+pub fn gemv<T: Float>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) -> Result<(), Error> {
     Kernels::best().gemv(x, w, b, out)
 }
 
@@ -121,6 +166,6 @@ pub fn gemv<T: Element>(x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) -> Resul
 /// As [`Kernels::gemv_t`].
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn gemv_t<T: Element>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) -> Result<(), Error> {
+pub fn gemv_t<T: Float>(x: Matrix<'_, T>, v: &[T], out: &mut [T]) -> Result<(), Error> {
     Kernels::best().gemv_t(x, v, out)
 }

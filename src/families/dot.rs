@@ -1,8 +1,34 @@
 //! The public `dot` family.
 
-use crate::element::Element;
+use crate::dispatch::{Backends, Kernel, Kernels, element_family};
+use crate::element::{Element, Float};
 use crate::error::{Error, same_len};
-use crate::isa::Kernels;
+use crate::lanes::Lanes;
+
+/// One `dot` call.
+pub(crate) struct Dot<'a, T> {
+    k: Kernels,
+    a: &'a [T],
+    b: &'a [T],
+}
+
+impl<T: Float> Kernel for Dot<'_, T> {
+    type T = T;
+    type Output = T;
+    #[inline(always)]
+    fn scalar(self) -> T {
+        crate::scalar::dot::dot(self.a, self.b)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) -> T {
+        crate::kernels::dot::dot(s, self.a, self.b)
+    }
+}
+
+element_family!(
+    /// `dot` over every element type.
+    DotF<T>: Dot => T::Acc
+);
 
 impl Kernels {
     /// The dot product `sum_j a[j] * b[j]` in the canonical order
@@ -17,13 +43,13 @@ impl Kernels {
     /// `|dot - exact| <= dot_error_bound::<T>(n, sum_j |a[j] * b[j]|)`; see
     /// [`dot_error_bound`].
     #[inline]
-    pub fn dot<T: Element>(self, a: &[T], b: &[T]) -> Result<T, Error> {
+    pub fn dot<T: Element>(self, a: &[T], b: &[T]) -> Result<T::Acc, Error> {
         same_len("dot", ("a", a.len()), ("b", b.len()))?;
-        Ok(T::dot_kernel(self, a, b))
+        Ok(T::run::<DotF>(Dot { k: self, a, b }))
     }
 }
 
-/// [`Kernels::dot`] on the automatically chosen backend ([`crate::Isa::best`]).
+/// [`Kernels::dot`] on the automatically chosen backend ([`Isa::best`](crate::isa::Isa::best)).
 ///
 /// ```
 /// let a = [1.0f64, 2.0, 3.0];
@@ -35,7 +61,7 @@ impl Kernels {
 /// # Errors
 /// [`Error::LengthMismatch`] when `a.len() != b.len()`.
 #[inline]
-pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T, Error> {
+pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T::Acc, Error> {
     Kernels::best().dot(a, b)
 }
 
@@ -43,7 +69,8 @@ pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T, Error> {
 /// `gamma(k) * sum_abs + (1 + gamma(k)) * n * eta / 2`, with
 /// `k = E/W + ceil(log2(blocks)) + log2(W)`, `gamma(k) = k*u / (1 - k*u)`,
 /// `u` the unit roundoff and `eta` the smallest positive subnormal of `T`.
-/// `sum_abs` is `sum_j |a[j] * b[j]|`.
+/// `sum_abs` is `sum_j |a[j] * b[j]|` (an infinite `sum_abs` gives an
+/// infinite bound).
 ///
 /// The underflow term is larger than the `k * eta` of the shared contract's
 /// section 5, which is too small when many products are subnormal: every
@@ -51,16 +78,30 @@ pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T, Error> {
 /// subnormals are exact), and there are `n` FMAs. For example 500 products
 /// of `0.375 * eta` each round to zero: an error of `187.5 * eta`, where
 /// `k * eta = 70 * eta`.
-pub fn dot_error_bound<T: Element>(n: usize, sum_abs: f64) -> f64 {
+///
+/// ```
+/// let b = dotgrad::dot_error_bound::<f32>(1000, 10.0).unwrap();
+/// assert!(b > 0.0 && b < 1e-4);
+/// assert!(dotgrad::dot_error_bound::<f32>(1000, -1.0).is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] when `sum_abs` is negative or NaN: a sum of
+/// absolute values is neither, so such an argument is a caller's mistake
+/// that would otherwise give a meaningless "bound".
+pub fn dot_error_bound<T: Float>(n: usize, sum_abs: f64) -> Result<f64, Error> {
+    if sum_abs.is_nan() || sum_abs < 0.0 {
+        return Err(Error::InvalidParameter {
+            op: "dot_error_bound",
+            name: "sum_abs",
+            value: sum_abs,
+            expected: ">= 0 (a sum of absolute values)",
+        });
+    }
     let blocks = n.div_ceil(T::E).max(1);
     let depth = usize::BITS - (blocks - 1).leading_zeros(); // ceil(log2(blocks))
     let k = (T::E / T::W) as f64 + f64::from(depth) + f64::from(T::W.trailing_zeros());
     let ku = k * T::UNIT_ROUNDOFF;
     let gamma = ku / (1.0 - ku);
-    let eta = if T::W == 64 {
-        f64::from(f32::from_bits(1))
-    } else {
-        f64::from_bits(1)
-    };
-    gamma * sum_abs + (1.0 + gamma) * n as f64 * eta / 2.0
+    Ok(gamma * sum_abs + (1.0 + gamma) * n as f64 * T::ETA / 2.0)
 }

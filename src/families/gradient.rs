@@ -1,14 +1,16 @@
 //! The public training family: one-pass batch gradients of linear and
 //! logistic regression, and the contract's `sigmoid`.
 
-use crate::element::Element;
+use crate::dispatch::{Backends, Kernel, Kernels, float_family};
+use crate::element::Float;
 #[cfg(feature = "alloc")]
-use crate::error::Error;
-#[cfg(feature = "alloc")]
-use crate::gemv::shape;
-use crate::isa::Kernels;
+use crate::error::{Error, shape};
+use crate::lanes::Lanes;
 #[cfg(feature = "alloc")]
 use crate::matrix::Matrix;
+#[cfg(feature = "alloc")]
+use crate::params::Loss;
+use crate::params::Params;
 
 /// What a batch-gradient kernel returns besides `grad_w` (which it writes
 /// into the caller's slice).
@@ -19,6 +21,76 @@ pub struct Gradient<T> {
     /// The loss at `(w, b)`, before the step.
     pub loss: T,
 }
+
+/// One batch-gradient call (shapes checked).
+#[cfg(feature = "alloc")]
+pub(crate) struct Grad<'a, T> {
+    k: Kernels,
+    loss: Loss,
+    x: Matrix<'a, T>,
+    y: &'a [T],
+    w: &'a [T],
+    b: T,
+    grad_w: &'a mut [T],
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Params> Kernel for Grad<'_, T> {
+    type T = T;
+    type Output = Gradient<T>;
+    #[inline(always)]
+    fn scalar(self) -> Gradient<T> {
+        let (grad_b, loss) = crate::scalar::gradient::gradient(
+            self.loss,
+            self.x,
+            self.y,
+            self.w,
+            self.b,
+            self.grad_w,
+        );
+        Gradient { grad_b, loss }
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) -> Gradient<T> {
+        use crate::kernels::gradient::gradient;
+        let (x, y, w, b, g) = (self.x, self.y, self.w, self.b, self.grad_w);
+        let (grad_b, loss) = match self.loss {
+            Loss::Squared => gradient::<T, S, false>(s, x, y, w, b, g),
+            Loss::Log => gradient::<T, S, true>(s, x, y, w, b, g),
+        };
+        Gradient { grad_b, loss }
+    }
+}
+
+#[cfg(feature = "alloc")]
+float_family!(
+    /// `linear_gradient` and `logistic_gradient`.
+    GradientF<T>: Grad => Gradient<T>
+);
+
+/// One `sigmoid` call.
+pub(crate) struct Sigmoid<'a, T> {
+    k: Kernels,
+    x: &'a mut [T],
+}
+
+impl<T: Params> Kernel for Sigmoid<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        crate::scalar::sigmoid::sigmoid_slice(self.x)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        crate::kernels::sigmoid::sigmoid_slice(s, self.x)
+    }
+}
+
+float_family!(
+    /// `sigmoid`.
+    SigmoidF<T>: Sigmoid => ()
+);
 
 /// The shape checks shared by both gradients, before anything is written.
 #[cfg(feature = "alloc")]
@@ -78,13 +150,17 @@ impl Kernels {
     ///
     /// # Accuracy
     /// With `ê_i` the residuals as computed (each within the `dot` bound of
-    /// the exact residual, plus two roundings), `grad_w[j]` is within
-    /// `gamma(k+1) * (1/m) sum_i |ê_i X[i][j]| + k * eta / m` of
-    /// `1/m sum_i ê_i X[i][j]`, `k = 256 + ceil(log2(blocks))`; the contract
-    /// states the bounds for `grad_b` and the loss.
+    /// the exact residual, plus two roundings), `k = 256 + ceil(log2(blocks))`
+    /// and `eta` the smallest positive subnormal,
+    /// `|grad_w[j] - 1/m sum_i ê_i X[i][j]| <= (gamma(k) sum_i |ê_i X[i][j]| + (1 + gamma(k)) m eta / 2) / m + u |grad_w[j]| + eta`:
+    /// the sum's roundings, one `eta / 2` for each of the `m` FMAs whose
+    /// result may be subnormal, and the final division's rounding, which
+    /// for a subnormal quotient is absolute (`grad_w` of `1.5 eta` rounds
+    /// to `2 eta`). The contract states the bounds for `grad_b` and the
+    /// loss, and how the residuals' own errors enter.
     #[cfg(feature = "alloc")]
     #[inline]
-    pub fn linear_gradient<T: Element>(
+    pub fn linear_gradient<T: Float>(
         self,
         x: Matrix<'_, T>,
         y: &[T],
@@ -93,8 +169,15 @@ impl Kernels {
         grad_w: &mut [T],
     ) -> Result<Gradient<T>, Error> {
         check("linear_gradient", &x, y, w, grad_w)?;
-        let (grad_b, loss) = T::linear_gradient_kernel(self, x, y, w, b, grad_w);
-        Ok(Gradient { grad_b, loss })
+        Ok(T::run_float::<GradientF>(Grad {
+            k: self,
+            loss: Loss::Squared,
+            x,
+            y,
+            w,
+            b,
+            grad_w,
+        }))
     }
 
     /// The gradient of the mean log-loss of logistic regression,
@@ -136,7 +219,7 @@ impl Kernels {
     /// `sigmoid(ẑ_i)`.
     #[cfg(feature = "alloc")]
     #[inline]
-    pub fn logistic_gradient<T: Element>(
+    pub fn logistic_gradient<T: Float>(
         self,
         x: Matrix<'_, T>,
         y: &[T],
@@ -145,8 +228,15 @@ impl Kernels {
         grad_w: &mut [T],
     ) -> Result<Gradient<T>, Error> {
         check("logistic_gradient", &x, y, w, grad_w)?;
-        let (grad_b, loss) = T::logistic_gradient_kernel(self, x, y, w, b, grad_w);
-        Ok(Gradient { grad_b, loss })
+        Ok(T::run_float::<GradientF>(Grad {
+            k: self,
+            loss: Loss::Log,
+            x,
+            y,
+            w,
+            b,
+            grad_w,
+        }))
     }
 
     /// `x[j] = sigmoid(x[j]) = 1 / (1 + exp(-x[j]))` in place, by the
@@ -162,8 +252,8 @@ impl Kernels {
     /// 2.402 ulp; f64: 2.23 ulp at worst on 200,000 samples against 150-bit
     /// arithmetic.
     #[inline]
-    pub fn sigmoid<T: Element>(self, x: &mut [T]) {
-        T::sigmoid_kernel(self, x);
+    pub fn sigmoid<T: Float>(self, x: &mut [T]) {
+        T::run_float::<SigmoidF>(Sigmoid { k: self, x });
     }
 }
 
@@ -173,7 +263,7 @@ impl Kernels {
 /// As [`Kernels::linear_gradient`].
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn linear_gradient<T: Element>(
+pub fn linear_gradient<T: Float>(
     x: Matrix<'_, T>,
     y: &[T],
     w: &[T],
@@ -189,7 +279,7 @@ pub fn linear_gradient<T: Element>(
 /// As [`Kernels::logistic_gradient`].
 #[cfg(feature = "alloc")]
 #[inline]
-pub fn logistic_gradient<T: Element>(
+pub fn logistic_gradient<T: Float>(
     x: Matrix<'_, T>,
     y: &[T],
     w: &[T],
@@ -209,6 +299,6 @@ pub fn logistic_gradient<T: Element>(
 /// assert!(z[2] > 0.0 && z[2] < 1e-43);
 /// ```
 #[inline]
-pub fn sigmoid<T: Element>(x: &mut [T]) {
+pub fn sigmoid<T: Float>(x: &mut [T]) {
     Kernels::best().sigmoid(x)
 }

@@ -14,212 +14,96 @@
 //! initialise the velocity from the gradient (its old contents are ignored);
 //! `adam_step` uses `step` for the bias corrections. `step == 0` is an error.
 
-use crate::element::Element;
+use crate::dispatch::{Backends, Kernel, Kernels, float_family};
+use crate::element::Float;
 use crate::error::{Error, same_len};
-use crate::isa::Kernels;
+use crate::lanes::Lanes;
+use crate::params::optim::{AdamConsts, MomentumConsts, SgdConsts, check_step, invalid};
+use crate::params::{AdamParams, MomentumParams, SgdParams};
 
-/// Hyper-parameters of plain stochastic gradient descent
-/// (`torch.optim.SGD` with `momentum = 0`): `w -= lr * (grad + weight_decay * w)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SgdParams {
-    /// Learning rate: finite (also after rounding to `T`) and `>= 0`.
-    pub lr: f64,
-    /// L2 penalty added to the gradient: finite (also in `T`) and `>= 0`.
-    pub weight_decay: f64,
+/// One `sgd_step` call (checked; constants computed).
+pub(crate) struct Sgd<'a, T> {
+    k: Kernels,
+    c: SgdConsts<T>,
+    w: &'a mut [T],
+    grad: &'a [T],
 }
 
-impl Default for SgdParams {
-    /// PyTorch's defaults: `lr = 1e-3`, `weight_decay = 0`.
-    fn default() -> Self {
-        SgdParams {
-            lr: 1e-3,
-            weight_decay: 0.0,
-        }
+impl<T: Float> Kernel for Sgd<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        crate::scalar::optim::sgd(&self.c, self.w, self.grad)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        crate::kernels::optim::sgd(s, &self.c, self.w, self.grad)
     }
 }
 
-/// Hyper-parameters of SGD with momentum (`torch.optim.SGD` with a
-/// `momentum` buffer, optionally Nesterov's).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct MomentumParams {
-    /// Learning rate: finite (also in `T`) and `>= 0`.
-    pub lr: f64,
-    /// Momentum factor `μ`, in `[0, 1]`; `> 0` with `nesterov`.
-    pub momentum: f64,
-    /// Dampening `τ`, in `[0, 1]`; `0` with `nesterov`.
-    pub dampening: f64,
-    /// L2 penalty added to the gradient: finite (also in `T`) and `>= 0`.
-    pub weight_decay: f64,
-    /// Nesterov momentum: step along `grad + μ * velocity` instead of `velocity`.
-    pub nesterov: bool,
+float_family!(
+    /// `sgd_step`.
+    SgdF<T>: Sgd => ()
+);
+
+/// One `momentum_step` call (checked; constants computed).
+pub(crate) struct Momentum<'a, T> {
+    k: Kernels,
+    c: MomentumConsts<T>,
+    w: &'a mut [T],
+    velocity: &'a mut [T],
+    grad: &'a [T],
 }
 
-impl Default for MomentumParams {
-    /// PyTorch's defaults: `lr = 1e-3`, `momentum = 0`, `dampening = 0`,
-    /// `weight_decay = 0`, `nesterov = false`. (With `momentum = 0` the step
-    /// is plain SGD that also writes `velocity = grad`.)
-    fn default() -> Self {
-        MomentumParams {
-            lr: 1e-3,
-            momentum: 0.0,
-            dampening: 0.0,
-            weight_decay: 0.0,
-            nesterov: false,
-        }
+impl<T: Float> Kernel for Momentum<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        crate::scalar::optim::momentum(&self.c, self.w, self.velocity, self.grad)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        crate::kernels::optim::momentum(s, &self.c, self.w, self.velocity, self.grad)
     }
 }
 
-/// Hyper-parameters of Adam, AdamW and AMSGrad (`torch.optim.Adam`,
-/// whose `decoupled_weight_decay = True` is `torch.optim.AdamW`).
-///
-/// `Default` is Adam's defaults; [`AdamParams::adamw`] is AdamW's (it
-/// differs in `weight_decay = 1e-2` and `decoupled_weight_decay = true`).
-///
-/// ```
-/// use dotgrad::AdamParams;
-/// let adamw = AdamParams { lr: 3e-4, ..AdamParams::adamw() };
-/// assert_eq!(adamw.weight_decay, 1e-2);
-/// assert_eq!(AdamParams::default(), AdamParams::adam());
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AdamParams {
-    /// Learning rate: finite (also in `T`) and `>= 0`.
-    pub lr: f64,
-    /// Decay of the first moment, in `[0, 1)`.
-    pub beta1: f64,
-    /// Decay of the second moment, in `[0, 1)`.
-    pub beta2: f64,
-    /// Added to the denominator outside the square root: finite and `> 0`,
-    /// also after rounding to `T`.
-    pub eps: f64,
-    /// Weight decay: finite (also in `T`) and `>= 0`. Added to the gradient
-    /// (L2, Adam) or applied to the weights (`decoupled_weight_decay`, AdamW).
-    pub weight_decay: f64,
-    /// AMSGrad: divide by the running maximum of the second moment, kept in
-    /// the `v_max` buffer, which must then be given.
-    pub amsgrad: bool,
-    /// AdamW: `w *= 1 - lr * weight_decay` instead of adding
-    /// `weight_decay * w` to the gradient.
-    pub decoupled_weight_decay: bool,
+float_family!(
+    /// `momentum_step`.
+    MomentumF<T>: Momentum => ()
+);
+
+/// One `adam_step` call (checked; constants computed).
+pub(crate) struct Adam<'a, T> {
+    k: Kernels,
+    c: AdamConsts<T>,
+    w: &'a mut [T],
+    m: &'a mut [T],
+    v: &'a mut [T],
+    v_max: Option<&'a mut [T]>,
+    grad: &'a [T],
 }
 
-impl AdamParams {
-    /// `torch.optim.Adam`'s defaults: `lr = 1e-3`, `betas = (0.9, 0.999)`,
-    /// `eps = 1e-8`, `weight_decay = 0`, no AMSGrad, L2 weight decay.
-    pub const fn adam() -> Self {
-        AdamParams {
-            lr: 1e-3,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-            amsgrad: false,
-            decoupled_weight_decay: false,
-        }
+impl<T: Float> Kernel for Adam<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        let c = &self.c;
+        crate::scalar::optim::adam(c, self.w, self.m, self.v, self.v_max, self.grad)
     }
-
-    /// `torch.optim.AdamW`'s defaults: as [`AdamParams::adam`] but
-    /// `weight_decay = 1e-2` and `decoupled_weight_decay = true`.
-    pub const fn adamw() -> Self {
-        AdamParams {
-            weight_decay: 1e-2,
-            decoupled_weight_decay: true,
-            ..AdamParams::adam()
-        }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        let c = &self.c;
+        crate::kernels::optim::adam(s, c, self.w, self.m, self.v, self.v_max, self.grad)
     }
 }
 
-impl Default for AdamParams {
-    /// [`AdamParams::adam`].
-    fn default() -> Self {
-        AdamParams::adam()
-    }
-}
-
-fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static str) -> Error {
-    Error::InvalidParameter {
-        op,
-        name,
-        value,
-        expected,
-    }
-}
-
-/// `x` finite, `>= 0`, and finite after rounding to `T`.
-fn check_nonneg<T: Element>(op: &'static str, name: &'static str, x: f64) -> Result<(), Error> {
-    if x.is_finite() && x >= 0.0 && T::from_f64(x).to_f64().is_finite() {
-        Ok(())
-    } else {
-        Err(invalid(
-            op,
-            name,
-            x,
-            "finite (also in the element type) and >= 0",
-        ))
-    }
-}
-
-/// `x` in `[0, 1]` (or `[0, 1)` when `open`).
-fn check_unit(op: &'static str, name: &'static str, x: f64, open: bool) -> Result<(), Error> {
-    let ok = x >= 0.0 && if open { x < 1.0 } else { x <= 1.0 };
-    match (ok, open) {
-        (true, _) => Ok(()),
-        (false, true) => Err(invalid(op, name, x, "in [0, 1)")),
-        (false, false) => Err(invalid(op, name, x, "in [0, 1]")),
-    }
-}
-
-fn check_step(op: &'static str, step: u64) -> Result<(), Error> {
-    if step == 0 {
-        // Exact for every step that is refused.
-        Err(invalid(op, "step", 0.0, ">= 1 (the first step is 1)"))
-    } else {
-        Ok(())
-    }
-}
-
-impl SgdParams {
-    fn validate<T: Element>(&self) -> Result<(), Error> {
-        check_nonneg::<T>("sgd_step", "lr", self.lr)?;
-        check_nonneg::<T>("sgd_step", "weight_decay", self.weight_decay)
-    }
-}
-
-impl MomentumParams {
-    fn validate<T: Element>(&self) -> Result<(), Error> {
-        const OP: &str = "momentum_step";
-        check_nonneg::<T>(OP, "lr", self.lr)?;
-        check_nonneg::<T>(OP, "weight_decay", self.weight_decay)?;
-        check_unit(OP, "momentum", self.momentum, false)?;
-        check_unit(OP, "dampening", self.dampening, false)?;
-        if self.nesterov && self.momentum <= 0.0 {
-            return Err(invalid(OP, "momentum", self.momentum, "> 0 with nesterov"));
-        }
-        if self.nesterov && self.dampening != 0.0 {
-            return Err(invalid(OP, "dampening", self.dampening, "0 with nesterov"));
-        }
-        Ok(())
-    }
-}
-
-impl AdamParams {
-    fn validate<T: Element>(&self) -> Result<(), Error> {
-        const OP: &str = "adam_step";
-        check_nonneg::<T>(OP, "lr", self.lr)?;
-        check_unit(OP, "beta1", self.beta1, true)?;
-        check_unit(OP, "beta2", self.beta2, true)?;
-        let e = T::from_f64(self.eps).to_f64();
-        if !(self.eps.is_finite() && e > 0.0 && e.is_finite()) {
-            return Err(invalid(
-                OP,
-                "eps",
-                self.eps,
-                "finite and > 0 (also in the element type)",
-            ));
-        }
-        check_nonneg::<T>(OP, "weight_decay", self.weight_decay)
-    }
-}
+float_family!(
+    /// `adam_step`.
+    AdamF<T>: Adam => ()
+);
 
 impl Kernels {
     /// One step of plain SGD, in place:
@@ -238,10 +122,16 @@ impl Kernels {
     /// `|w' - w*| <= γ(4) * (|w| + lr * (|grad| + weight_decay * |w|)) + 4η(1 + lr)`,
     /// `γ(k) = k*u / (1 - k*u)`, `η` the smallest subnormal (no overflow).
     #[inline]
-    pub fn sgd_step<T: Element>(self, w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
+    pub fn sgd_step<T: Float>(self, w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
         same_len("sgd_step", ("w", w.len()), ("grad", grad.len()))?;
         p.validate::<T>()?;
-        T::sgd_kernel(self, &p, w, grad);
+        let c = SgdConsts::<T>::new(&p);
+        T::run_float::<SgdF>(Sgd {
+            k: self,
+            c,
+            w,
+            grad,
+        });
         Ok(())
     }
 
@@ -274,7 +164,7 @@ impl Kernels {
     /// Per step (contract notation): `|velocity' - exact| <= γ(6) * B + 6η`
     /// and `|w' - exact| <= γ(10) * (|w| + lr * D) + 10η(1 + lr)`.
     #[inline]
-    pub fn momentum_step<T: Element>(
+    pub fn momentum_step<T: Float>(
         self,
         w: &mut [T],
         velocity: &mut [T],
@@ -287,7 +177,14 @@ impl Kernels {
         same_len(OP, ("w", w.len()), ("grad", grad.len()))?;
         p.validate::<T>()?;
         check_step(OP, step)?;
-        T::momentum_kernel(self, &p, step, w, velocity, grad);
+        let c = MomentumConsts::<T>::new(&p, step);
+        T::run_float::<MomentumF>(Momentum {
+            k: self,
+            c,
+            w,
+            velocity,
+            grad,
+        });
         Ok(())
     }
 
@@ -338,7 +235,7 @@ impl Kernels {
     /// (`γ(7)` on `m`, `γ(10)` on `v`, and the stated bound on `w`).
     #[inline]
     #[allow(clippy::too_many_arguments)] // PyTorch's functional `adam` takes the same buffers.
-    pub fn adam_step<T: Element>(
+    pub fn adam_step<T: Float>(
         self,
         w: &mut [T],
         m: &mut [T],
@@ -363,7 +260,16 @@ impl Kernels {
         }
         p.validate::<T>()?;
         check_step(OP, step)?;
-        T::adam_kernel(self, &p, step, w, m, v, v_max, grad);
+        let c = AdamConsts::<T>::new(&p, step);
+        T::run_float::<AdamF>(Adam {
+            k: self,
+            c,
+            w,
+            m,
+            v,
+            v_max,
+            grad,
+        });
         Ok(())
     }
 }
@@ -382,7 +288,7 @@ impl Kernels {
 /// # Errors
 /// As [`Kernels::sgd_step`].
 #[inline]
-pub fn sgd_step<T: Element>(w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
+pub fn sgd_step<T: Float>(w: &mut [T], grad: &[T], p: SgdParams) -> Result<(), Error> {
     Kernels::best().sgd_step(w, grad, p)
 }
 
@@ -402,7 +308,7 @@ pub fn sgd_step<T: Element>(w: &mut [T], grad: &[T], p: SgdParams) -> Result<(),
 /// # Errors
 /// As [`Kernels::momentum_step`].
 #[inline]
-pub fn momentum_step<T: Element>(
+pub fn momentum_step<T: Float>(
     w: &mut [T],
     velocity: &mut [T],
     grad: &[T],
@@ -428,7 +334,7 @@ pub fn momentum_step<T: Element>(
 /// As [`Kernels::adam_step`].
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub fn adam_step<T: Element>(
+pub fn adam_step<T: Float>(
     w: &mut [T],
     m: &mut [T],
     v: &mut [T],

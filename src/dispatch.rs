@@ -1,0 +1,378 @@
+//! Backends at run time: CPU detection, the `DOTGRAD_ISA` cap, the cached
+//! handle, and the one entry through which every kernel runs.
+//!
+//! A kernel family is an op struct (its arguments and the [`Kernels`]
+//! handle) implementing [`Kernel`]: a scalar path, which runs the contract
+//! literally ([`crate::scalar`]), and a path generic over the register
+//! operations of a backend ([`Lanes`]), which runs the one kernel body of
+//! [`crate::kernels`]. [`run!`] picks the path for the handle's backend and
+//! enters the backend's target-feature context. The families' per-type
+//! entry points (see [`crate::element::Family`]) are concrete functions
+//! made by [`float_family!`], each a `run!` on its op struct, so every
+//! kernel is compiled inside dotgrad, at dotgrad's optimisation level.
+//!
+//! Detection runs once per process and is cached in atomics; many threads
+//! making their first call together all compute and store the same value,
+//! so the cache is race free without locks.
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use crate::element::Float;
+use crate::error::Error;
+use crate::isa::Isa;
+use crate::lanes::{Lanes, Simd};
+
+/// The backend a [`Kernels`] handle runs on, holding the token that proves
+/// the CPU has its features.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Backend {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2(crate::arch::x86_64::Avx2),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(crate::arch::x86_64::Avx512),
+    #[cfg(target_arch = "aarch64")]
+    Neon(crate::arch::aarch64::Neon),
+}
+
+impl Backend {
+    fn isa(self) -> Isa {
+        match self {
+            Backend::Scalar => Isa::Scalar,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2(_) => Isa::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512(_) => Isa::Avx512,
+            #[cfg(target_arch = "aarch64")]
+            Backend::Neon(_) => Isa::Neon,
+        }
+    }
+
+    /// Runs the CPU detection for `isa`: `Some` with its token when this
+    /// CPU and target can run it.
+    #[inline]
+    fn detect(isa: Isa) -> Option<Backend> {
+        match isa {
+            Isa::Scalar => Some(Backend::Scalar),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => crate::arch::x86_64::Avx2::try_new().map(Backend::Avx2),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => crate::arch::x86_64::Avx512::try_new().map(Backend::Avx512),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => crate::arch::aarch64::Neon::try_new().map(Backend::Neon),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The backend of cache index `i` (an `Isa` as `u8`), without detection.
+    ///
+    /// # Safety
+    /// [`Backend::detect`] must have succeeded for that `Isa` in this process.
+    #[inline(always)]
+    unsafe fn assume(i: u8) -> Backend {
+        match i {
+            #[cfg(target_arch = "x86_64")]
+            1 => {
+                // SAFETY: the caller's contract: AVX2 detection succeeded.
+                Backend::Avx2(unsafe { crate::arch::x86_64::Avx2::new_unchecked() })
+            }
+            #[cfg(target_arch = "x86_64")]
+            2 => {
+                // SAFETY: the caller's contract: AVX-512 detection succeeded.
+                Backend::Avx512(unsafe { crate::arch::x86_64::Avx512::new_unchecked() })
+            }
+            #[cfg(target_arch = "aarch64")]
+            3 => {
+                // SAFETY: the caller's contract: NEON detection succeeded.
+                Backend::Neon(unsafe { crate::arch::aarch64::Neon::new_unchecked() })
+            }
+            _ => Backend::Scalar,
+        }
+    }
+}
+
+// The cache stores `Isa as u8`; `Backend::assume` decodes these values.
+const _: () = {
+    assert!(Isa::Scalar as u8 == 0 && Isa::Avx2 as u8 == 1);
+    assert!(Isa::Avx512 as u8 == 2 && Isa::Neon as u8 == 3);
+};
+
+/// What every SIMD backend token offers a kernel body: its target-feature
+/// context and the register operations on `f32` and `f64`.
+pub(crate) trait Backends: Simd + Lanes<f32> + Lanes<f64> {}
+impl<S: Simd + Lanes<f32> + Lanes<f64>> Backends for S {}
+
+/// A kernel family's op struct: one call's arguments (and the handle it
+/// runs on, the field `k`), with the two ways to compute it, which must
+/// give the same bits. [`run!`] chooses between them.
+pub(crate) trait Kernel: Sized {
+    /// The element type of the registers the SIMD path computes in.
+    type T: Float;
+    /// What the call returns.
+    type Output;
+    /// The contract, literally (the scalar backend, and the tests' oracle).
+    fn scalar(self) -> Self::Output;
+    /// The kernel body on backend `s`, inside its target-feature context.
+    fn simd<S: Backends + Lanes<Self::T>>(self, s: S) -> Self::Output;
+}
+
+/// Runs op struct `$op` (a [`Kernel`] with a field `k: Kernels`) on its
+/// handle's backend: the scalar path, or the SIMD path inside the
+/// backend's `#[target_feature]` context.
+///
+/// The closure must be `#[inline(always)]`: a closure is compiled with the
+/// features of the function that defines it (none, here), so if LLVM
+/// declined to inline a large kernel body into `vectorize`, every intrinsic
+/// would become a call. That happened to `gemv` on AVX-512 (20x slower).
+macro_rules! run {
+    ($op:expr) => {{
+        let op = $op;
+        match op.k.backend {
+            $crate::dispatch::Backend::Scalar => $crate::dispatch::Kernel::scalar(op),
+            #[cfg(target_arch = "x86_64")]
+            $crate::dispatch::Backend::Avx2(s) => $crate::lanes::Simd::vectorize(
+                s,
+                #[inline(always)]
+                || $crate::dispatch::Kernel::simd(op, s),
+            ),
+            #[cfg(target_arch = "x86_64")]
+            $crate::dispatch::Backend::Avx512(s) => $crate::lanes::Simd::vectorize(
+                s,
+                #[inline(always)]
+                || $crate::dispatch::Kernel::simd(op, s),
+            ),
+            #[cfg(target_arch = "aarch64")]
+            $crate::dispatch::Backend::Neon(s) => $crate::lanes::Simd::vectorize(
+                s,
+                #[inline(always)]
+                || $crate::dispatch::Kernel::simd(op, s),
+            ),
+        }
+    }};
+}
+pub(crate) use run;
+
+/// Runs `$simd` with `$s` bound to the handle `$k`'s backend token inside
+/// its target-feature context, or `$scalar` on the scalar backend: the
+/// low-level form of [`run!`], for the crate's own register-level tests.
+#[cfg(test)]
+macro_rules! with_backend {
+    ($k:expr, $s:ident => $simd:expr, scalar => $scalar:expr) => {
+        match $k.backend {
+            $crate::dispatch::Backend::Scalar => $scalar,
+            #[cfg(target_arch = "x86_64")]
+            $crate::dispatch::Backend::Avx2($s) => $crate::lanes::Simd::vectorize(
+                $s,
+                #[inline(always)]
+                || $simd,
+            ),
+            #[cfg(target_arch = "x86_64")]
+            $crate::dispatch::Backend::Avx512($s) => $crate::lanes::Simd::vectorize(
+                $s,
+                #[inline(always)]
+                || $simd,
+            ),
+            #[cfg(target_arch = "aarch64")]
+            $crate::dispatch::Backend::Neon($s) => $crate::lanes::Simd::vectorize(
+                $s,
+                #[inline(always)]
+                || $simd,
+            ),
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use with_backend;
+
+/// Declares family marker `$fam` for op struct `$op<'a, T>` returning
+/// `$out` (a type in `$t`), and its per-type entry points: concrete
+/// (non-generic) functions, so each kernel is compiled in dotgrad whatever
+/// crate calls it (a user's debug build with
+/// `[profile.dev.package.dotgrad] opt-level = 3` runs optimised kernels).
+macro_rules! float_family {
+    ($(#[$meta:meta])* $fam:ident<$t:ident>: $op:ident => $out:ty) => {
+        $(#[$meta])*
+        pub(crate) enum $fam {}
+        impl $crate::element::sealed::SealedFamily for $fam {}
+        impl $crate::element::FloatFamily for $fam {
+            type Op<'a, $t: $crate::element::Float> = $op<'a, $t>;
+            type Out<$t: $crate::element::Float> = $out;
+            fn f32(op: $op<'_, f32>) -> <Self as $crate::element::FloatFamily>::Out<f32> {
+                $crate::dispatch::run!(op)
+            }
+            fn f64(op: $op<'_, f64>) -> <Self as $crate::element::FloatFamily>::Out<f64> {
+                $crate::dispatch::run!(op)
+            }
+        }
+    };
+}
+pub(crate) use float_family;
+
+/// As [`float_family!`], for a family over every [`crate::Element`].
+macro_rules! element_family {
+    ($(#[$meta:meta])* $fam:ident<$t:ident>: $op:ident => $out:ty) => {
+        $(#[$meta])*
+        pub(crate) enum $fam {}
+        impl $crate::element::sealed::SealedFamily for $fam {}
+        impl $crate::element::Family for $fam {
+            type Op<'a, $t: $crate::element::Element> = $op<'a, $t>;
+            type Out<$t: $crate::element::Element> = $out;
+            fn f32(op: $op<'_, f32>) -> <Self as $crate::element::Family>::Out<f32> {
+                $crate::dispatch::run!(op)
+            }
+            fn f64(op: $op<'_, f64>) -> <Self as $crate::element::Family>::Out<f64> {
+                $crate::dispatch::run!(op)
+            }
+        }
+    };
+}
+pub(crate) use element_family;
+
+impl Isa {
+    /// Whether this CPU (and this build's target) can run the backend.
+    pub fn is_available(self) -> bool {
+        Backend::detect(self).is_some()
+    }
+
+    /// The backends this CPU can run, from the slowest (`Scalar`) up.
+    pub fn available() -> impl Iterator<Item = Isa> + Clone {
+        Isa::ALL.iter().copied().filter(|isa| isa.is_available())
+    }
+
+    /// The fastest backend this CPU has, ignoring `DOTGRAD_ISA`.
+    pub fn detected() -> Isa {
+        Isa::available().last().unwrap_or(Isa::Scalar)
+    }
+
+    /// The backend the free functions use: [`Isa::detected`], capped by
+    /// `DOTGRAD_ISA` when the `std` feature is on and the variable names a
+    /// backend of this target (see [`Isa::from_env`] and [`Isa::capped`]).
+    /// Computed once and cached. A `DOTGRAD_ISA` that cannot take effect
+    /// (an unknown name, or a backend of another architecture) is *not*
+    /// applied here; [`Isa::from_env`] reports it (the speed report and the
+    /// benches print it).
+    #[inline]
+    pub fn best() -> Isa {
+        Kernels::best().isa()
+    }
+
+    /// The best available backend not above `self`: `self` if this CPU has it,
+    /// else the next one down the chain `Avx512 -> Avx2 -> Scalar`
+    /// (`Neon -> Scalar`). This is how `DOTGRAD_ISA` caps the choice.
+    pub fn capped(self) -> Isa {
+        let mut isa = self;
+        loop {
+            if isa.is_available() {
+                return isa;
+            }
+            isa = match isa {
+                Isa::Avx512 => Isa::Avx2,
+                Isa::Scalar | Isa::Avx2 | Isa::Neon => Isa::Scalar,
+            };
+        }
+    }
+
+    /// Reads `DOTGRAD_ISA` as [`Isa::parse_cap`] does: `Ok(None)` when it
+    /// is unset or empty, `Ok(Some(isa))` for a backend of this target, and
+    /// [`Error::UnknownIsa`] or [`Error::TargetLacksIsa`] otherwise. Without
+    /// the `std` feature there is no environment and this is `Ok(None)`.
+    pub fn from_env() -> Result<Option<Isa>, Error> {
+        #[cfg(feature = "std")]
+        {
+            match std::env::var("DOTGRAD_ISA") {
+                Ok(v) => Isa::parse_cap(&v),
+                Err(std::env::VarError::NotPresent) => Ok(None),
+                Err(std::env::VarError::NotUnicode(_)) => Err(Error::UnknownIsa(
+                    crate::error::IsaName::new("<not unicode>"),
+                )),
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            Ok(None)
+        }
+    }
+}
+
+/// A handle that runs every kernel on one backend.
+///
+/// Obtain one with [`Kernels::new`] for a chosen [`Isa`] (an error if this
+/// CPU or target lacks it) or [`Kernels::best`] for the cached automatic
+/// choice. The handle is `Copy` and costs nothing to pass around; the free
+/// functions of the crate are `Kernels::best().op(...)`.
+///
+/// ```
+/// use dotgrad::{Isa, Kernels};
+/// let a = [1.0f32, 2.0, 3.0];
+/// let b = [4.0f32, 5.0, 6.0];
+/// for isa in Isa::available() {
+///     let k = Kernels::new(isa).unwrap();
+///     assert_eq!(k.dot(&a, &b).unwrap(), 32.0);
+/// }
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Kernels {
+    pub(crate) backend: Backend,
+}
+
+/// `Kernels::best()`'s backend as `Isa as u8`, or `UNSET`.
+static BEST: AtomicU8 = AtomicU8::new(UNSET);
+const UNSET: u8 = u8::MAX;
+
+impl Kernels {
+    /// A handle for `isa`: [`Error::TargetLacksIsa`] when this build's
+    /// target architecture has no such backend (`Neon` on x86-64), and
+    /// [`Error::IsaUnavailable`] when this CPU lacks its features.
+    pub fn new(isa: Isa) -> Result<Kernels, Error> {
+        if !isa.in_target() {
+            return Err(Error::TargetLacksIsa(isa));
+        }
+        Backend::detect(isa)
+            .map(|backend| Kernels { backend })
+            .ok_or(Error::IsaUnavailable(isa))
+    }
+
+    /// The handle for [`Isa::best`]: detected once per process, then a
+    /// cached constant (one atomic load per call).
+    #[inline]
+    pub fn best() -> Kernels {
+        let i = BEST.load(Ordering::Relaxed);
+        if i == UNSET {
+            return Kernels::init_best();
+        }
+        // SAFETY: `BEST` only ever holds `UNSET` or the index of a backend
+        // whose detection succeeded in this process (`init_best`).
+        let backend = unsafe { Backend::assume(i) };
+        Kernels { backend }
+    }
+
+    #[cold]
+    fn init_best() -> Kernels {
+        let isa = match Isa::from_env() {
+            Ok(Some(cap)) => cap.capped(),
+            _ => Isa::detected(),
+        };
+        let k = Kernels::new(isa).unwrap_or(Kernels {
+            backend: Backend::Scalar,
+        });
+        BEST.store(k.isa() as u8, Ordering::Relaxed);
+        k
+    }
+
+    /// The handle for `DOTGRAD_ISA` capped to this CPU, or for the detected
+    /// best backend when the variable is unset; a value that cannot take
+    /// effect is an error (see [`Isa::from_env`]).
+    pub fn from_env() -> Result<Kernels, Error> {
+        let isa = match Isa::from_env()? {
+            Some(cap) => cap.capped(),
+            None => Isa::detected(),
+        };
+        Kernels::new(isa)
+    }
+
+    /// The backend this handle runs on.
+    pub fn isa(self) -> Isa {
+        self.backend.isa()
+    }
+}

@@ -1,0 +1,10 @@
+//! The public kernel families: for each, the safe public functions (shape
+//! checks, then the call), the op struct that carries one call's
+//! arguments, its two paths (the scalar reference and the kernel body over
+//! the register operations), and its per-type entry points.
+
+pub(crate) mod dot;
+pub(crate) mod elementwise;
+pub(crate) mod gemv;
+pub(crate) mod gradient;
+pub(crate) mod optim;
