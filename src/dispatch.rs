@@ -187,9 +187,15 @@ pub(crate) use with_backend;
 
 /// Declares family marker `$fam` for op struct `$op<'a, T>` returning
 /// `$out` (a type in `$t`), and its per-type entry points: concrete
-/// (non-generic) functions, so each kernel is compiled in dotgrad whatever
-/// crate calls it (a user's debug build with
-/// `[profile.dev.package.dotgrad] opt-level = 3` runs optimised kernels).
+/// (non-generic) functions.
+///
+/// Built with debug assertions (the `dev` profile) they are not
+/// `#[inline]`, so each kernel is compiled inside dotgrad, at dotgrad's own
+/// optimisation level, whatever crate calls it: a user's debug build with
+/// `[profile.dev.package.dotgrad] opt-level = 3` runs optimised kernels.
+/// In release builds they are `#[inline]`, as the kernels always were:
+/// the call through a non-inlined entry cost about 10 ns on a 1Ki `scale`
+/// (32 vs 42 ns on AVX2, measured in one process against the inlined one).
 macro_rules! float_family {
     ($(#[$meta:meta])* $fam:ident<$t:ident>: $op:ident => $out:ty) => {
         $(#[$meta])*
@@ -198,9 +204,11 @@ macro_rules! float_family {
         impl $crate::element::FloatFamily for $fam {
             type Op<'a, $t: $crate::element::Float> = $op<'a, $t>;
             type Out<$t: $crate::element::Float> = $out;
+            #[cfg_attr(not(debug_assertions), inline)]
             fn f32(op: $op<'_, f32>) -> <Self as $crate::element::FloatFamily>::Out<f32> {
                 $crate::dispatch::run!(op)
             }
+            #[cfg_attr(not(debug_assertions), inline)]
             fn f64(op: $op<'_, f64>) -> <Self as $crate::element::FloatFamily>::Out<f64> {
                 $crate::dispatch::run!(op)
             }
@@ -218,9 +226,11 @@ macro_rules! element_family {
         impl $crate::element::Family for $fam {
             type Op<'a, $t: $crate::element::Element> = $op<'a, $t>;
             type Out<$t: $crate::element::Element> = $out;
+            #[cfg_attr(not(debug_assertions), inline)]
             fn f32(op: $op<'_, f32>) -> <Self as $crate::element::Family>::Out<f32> {
                 $crate::dispatch::run!(op)
             }
+            #[cfg_attr(not(debug_assertions), inline)]
             fn f64(op: $op<'_, f64>) -> <Self as $crate::element::Family>::Out<f64> {
                 $crate::dispatch::run!(op)
             }

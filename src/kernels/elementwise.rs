@@ -35,6 +35,7 @@ pub(crate) trait Update<T: Float, S: Lanes<T>, const R: usize, const M: usize>:
 /// of one length (the public wrapper checked it).
 #[inline(always)]
 pub(crate) fn update<
+    'a,
     T: Float,
     S: Lanes<T>,
     U: Update<T, S, R, M>,
@@ -43,49 +44,66 @@ pub(crate) fn update<
 >(
     s: S,
     u: U,
-    mut ro: [&[T]; R],
-    mut rw: [&mut [T]; M],
+    mut ro: [&'a [T]; R],
+    mut rw: [&'a mut [T]; M],
 ) {
     if M == 0 {
         return;
     }
-    let n = rw[0].len();
-    // Equal lengths, visible to the optimiser, so that the indexing below
-    // needs no bounds checks in the loops.
-    for x in ro.iter_mut() {
-        *x = &x[..n];
-    }
-    for x in rw.iter_mut() {
-        *x = &mut core::mem::take(x)[..n];
-    }
     let l = S::LANES;
-    let mut o = 0;
-    while o + U::UNROLL * l <= n {
+    let step = U::UNROLL * l;
+    // Each step splits its registers off the front of every buffer, so the
+    // loads and stores inside index slices of a length known to the
+    // optimiser: one length check per buffer and step, none per register.
+    let n = rw[0].len();
+    for _ in 0..n / step {
+        let (x, mut y) = heads(&mut ro, &mut rw, step);
         for k in 0..U::UNROLL {
-            full(s, u, &ro, &mut rw, o + k * l);
+            full(s, u, &x, &mut y, k * l);
         }
-        o += U::UNROLL * l;
     }
-    while o + l <= n {
-        full(s, u, &ro, &mut rw, o);
-        o += l;
+    for _ in 0..(n % step) / l {
+        let (x, mut y) = heads(&mut ro, &mut rw, l);
+        full(s, u, &x, &mut y, 0);
     }
-    if o < n {
+    if !rw[0].is_empty() {
         let mut x = [s.zero(); R];
         for (x, r) in x.iter_mut().zip(&ro) {
-            *x = s.load_part(&r[o..]);
+            *x = s.load_part(r);
         }
         let mut y = [s.zero(); M];
         for (i, (y, w)) in y.iter_mut().zip(rw.iter()).enumerate() {
             if u.reads(i) {
-                *y = s.load_part(&w[o..]);
+                *y = s.load_part(w);
             }
         }
         let y = u.apply(s, x, y);
         for (w, y) in rw.iter_mut().zip(y) {
-            s.store_part(&mut w[o..], y);
+            s.store_part(w, y);
         }
     }
+}
+
+/// The first `k` elements of every buffer, which are cut off the front of
+/// `ro` and `rw` (every buffer holds at least `k`).
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn heads<'a, T, const R: usize, const M: usize>(
+    ro: &mut [&'a [T]; R],
+    rw: &mut [&'a mut [T]; M],
+    k: usize,
+) -> ([&'a [T]; R], [&'a mut [T]; M]) {
+    let mut x: [&[T]; R] = [&[]; R];
+    for (x, r) in x.iter_mut().zip(ro.iter_mut()) {
+        let (h, t) = r.split_at(k);
+        (*x, *r) = (h, t);
+    }
+    let mut y: [&mut [T]; M] = core::array::from_fn(|_| Default::default());
+    for (y, w) in y.iter_mut().zip(rw.iter_mut()) {
+        let (h, t) = core::mem::take(w).split_at_mut(k);
+        (*y, *w) = (h, t);
+    }
+    (x, y)
 }
 
 /// One full register at element `o`.

@@ -8,31 +8,19 @@ use crate::kernels::elementwise::{Update, update};
 use crate::lanes::Lanes;
 use crate::params::optim::{AdamConsts, Decay, MomentumConsts, SgdConsts};
 
-/// `Some(splat(x))`. Written without `Option::map`: a closure's body is a
-/// function of its own, compiled without the backend's target features.
-#[inline(always)]
-#[allow(clippy::manual_map)]
-fn splat_opt<T: Float, S: Lanes<T>>(s: S, x: Option<T>) -> Option<S::V> {
-    match x {
-        Some(x) => Some(s.splat(x)),
-        None => None,
-    }
-}
-
-/// `sgd_step`: `ro = [grad]`, `rw = [w]`.
+/// `sgd_step`: `ro = [grad]`, `rw = [w]`. `WD`: the weight-decay FMA
+/// (`λ != 0`). The per-call switches are const parameters, so each variant
+/// is its own loop with no branch per register.
 #[derive(Clone, Copy)]
-struct Sgd<V> {
+struct Sgd<V, const WD: bool> {
     nlr: V,
-    wd: Option<V>,
+    wd: V,
 }
 
-impl<T: Float, S: Lanes<T>> Update<T, S, 1, 1> for Sgd<S::V> {
+impl<T: Float, S: Lanes<T>, const WD: bool> Update<T, S, 1, 1> for Sgd<S::V, WD> {
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w]: [S::V; 1]) -> [S::V; 1] {
-        let g = match self.wd {
-            Some(wd) => s.fma(wd, w, g),
-            None => g,
-        };
+        let g = if WD { s.fma(self.wd, w, g) } else { g };
         [s.fma(self.nlr, g, w)]
     }
 }
@@ -40,45 +28,49 @@ impl<T: Float, S: Lanes<T>> Update<T, S, 1, 1> for Sgd<S::V> {
 /// Contract `sgd_step`.
 #[inline(always)]
 pub(crate) fn sgd<T: Float, S: Lanes<T>>(s: S, k: &SgdConsts<T>, w: &mut [T], grad: &[T]) {
-    let u = Sgd::<S::V> {
-        nlr: s.splat(k.nlr),
-        wd: splat_opt(s, k.wd),
-    };
-    update::<T, S, _, 1, 1>(s, u, [grad], [w]);
+    let nlr = s.splat(k.nlr);
+    match k.wd {
+        Some(wd) => {
+            let u = Sgd::<S::V, true> {
+                nlr,
+                wd: s.splat(wd),
+            };
+            update::<T, S, _, 1, 1>(s, u, [grad], [w]);
+        }
+        None => {
+            let u = Sgd::<S::V, false> { nlr, wd: s.zero() };
+            update::<T, S, _, 1, 1>(s, u, [grad], [w]);
+        }
+    }
 }
 
-/// `momentum_step`: `ro = [grad]`, `rw = [w, velocity]`.
+/// `momentum_step`: `ro = [grad]`, `rw = [w, velocity]`. `WD`: the
+/// weight-decay FMA; `FIRST`: step 1 (the velocity is set to the gradient,
+/// its old value not read); `NESTEROV`: Nesterov's direction.
 #[derive(Clone, Copy)]
-struct Momentum<V> {
+struct Momentum<V, const WD: bool, const FIRST: bool, const NESTEROV: bool> {
     nlr: V,
-    wd: Option<V>,
+    wd: V,
     mu: V,
     c: V,
-    first: bool,
-    nesterov: bool,
 }
 
-impl<T: Float, S: Lanes<T>> Update<T, S, 1, 2> for Momentum<S::V> {
+impl<T: Float, S: Lanes<T>, const WD: bool, const FIRST: bool, const NESTEROV: bool>
+    Update<T, S, 1, 2> for Momentum<S::V, WD, FIRST, NESTEROV>
+{
     #[inline(always)]
     fn reads(self, i: usize) -> bool {
-        i != 1 || !self.first
+        i != 1 || !FIRST
     }
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w, b]: [S::V; 2]) -> [S::V; 2] {
-        let g = match self.wd {
-            Some(wd) => s.fma(wd, w, g),
-            None => g,
-        };
-        let b = if self.first {
+        let g = if WD { s.fma(self.wd, w, g) } else { g };
+        let b = if FIRST {
             g
         } else {
             s.fma(self.mu, b, s.mul(self.c, g))
         };
-        let d = if self.nesterov {
-            s.fma(self.mu, b, g)
-        } else {
-            b
-        };
+        let d = if NESTEROV { s.fma(self.mu, b, g) } else { b };
         [s.fma(self.nlr, d, w), b]
     }
 }
@@ -92,20 +84,34 @@ pub(crate) fn momentum<T: Float, S: Lanes<T>>(
     b: &mut [T],
     grad: &[T],
 ) {
-    let u = Momentum::<S::V> {
-        nlr: s.splat(k.nlr),
-        wd: splat_opt(s, k.wd),
-        mu: s.splat(k.mu),
-        c: s.splat(k.c),
-        first: k.first,
-        nesterov: k.nesterov,
+    let (nlr, mu, c) = (s.splat(k.nlr), s.splat(k.mu), s.splat(k.c));
+    let wd = match k.wd {
+        Some(x) => s.splat(x),
+        None => s.zero(),
     };
-    update::<T, S, _, 1, 2>(s, u, [grad], [w, b]);
+    macro_rules! go {
+        ($wd:literal, $first:literal, $nesterov:literal) => {{
+            let u = Momentum::<S::V, $wd, $first, $nesterov> { nlr, wd, mu, c };
+            update::<T, S, _, 1, 2>(s, u, [grad], [w, b])
+        }};
+    }
+    match (k.wd.is_some(), k.first, k.nesterov) {
+        (false, false, false) => go!(false, false, false),
+        (false, false, true) => go!(false, false, true),
+        (false, true, false) => go!(false, true, false),
+        (false, true, true) => go!(false, true, true),
+        (true, false, false) => go!(true, false, false),
+        (true, false, true) => go!(true, false, true),
+        (true, true, false) => go!(true, true, false),
+        (true, true, true) => go!(true, true, true),
+    }
 }
 
 /// `adam_step`: `ro = [grad]`, `rw = [w, m, v]`, and `v_max` with AMSGrad.
+/// `DECAY`: [`NO_DECAY`], [`L2`] (Adam: `g = fma(wd, x, g)`) or
+/// [`DECOUPLED`] (AdamW: `x = x * dw`), with its constant in `wd`.
 #[derive(Clone, Copy)]
-struct Adam<V> {
+struct Adam<V, const DECAY: u8> {
     b1: V,
     c1: V,
     b2: V,
@@ -113,18 +119,23 @@ struct Adam<V> {
     ns: V,
     r: V,
     e: V,
-    decay: Decay<V>,
+    wd: V,
 }
 
-impl<V: Copy> Adam<V> {
+/// The weight decay kinds of [`Adam`].
+const NO_DECAY: u8 = 0;
+const L2: u8 = 1;
+const DECOUPLED: u8 = 2;
+
+impl<V: Copy, const DECAY: u8> Adam<V, DECAY> {
     /// Steps 1-3: the decayed weight `x` and the new moments.
     #[inline(always)]
     fn moments<T: Float, S: Lanes<T, V = V>>(self, s: S, g: V, w: V, m: V, v: V) -> [V; 3] {
         let (mut g, mut x) = (g, w);
-        match self.decay {
-            Decay::None => {}
-            Decay::L2(wd) => g = s.fma(wd, x, g),
-            Decay::Decoupled(dw) => x = s.mul(x, dw),
+        match DECAY {
+            L2 => g = s.fma(self.wd, x, g),
+            DECOUPLED => x = s.mul(x, self.wd),
+            _ => {}
         }
         let m = s.fma(self.b1, m, s.mul(self.c1, g));
         let v = s.fma(self.b2, v, s.mul(self.c2, s.mul(g, g)));
@@ -139,7 +150,7 @@ impl<V: Copy> Adam<V> {
     }
 }
 
-impl<T: Float, S: Lanes<T>> Update<T, S, 1, 3> for Adam<S::V> {
+impl<T: Float, S: Lanes<T>, const DECAY: u8> Update<T, S, 1, 3> for Adam<S::V, DECAY> {
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w, m, v]: [S::V; 3]) -> [S::V; 3] {
         let [x, m, v] = self.moments(s, g, w, m, v);
@@ -147,7 +158,7 @@ impl<T: Float, S: Lanes<T>> Update<T, S, 1, 3> for Adam<S::V> {
     }
 }
 
-impl<T: Float, S: Lanes<T>> Update<T, S, 1, 4> for Adam<S::V> {
+impl<T: Float, S: Lanes<T>, const DECAY: u8> Update<T, S, 1, 4> for Adam<S::V, DECAY> {
     #[inline(always)]
     fn apply(self, s: S, [g]: [S::V; 1], [w, m, v, vm]: [S::V; 4]) -> [S::V; 4] {
         let [x, m, v] = self.moments(s, g, w, m, v);
@@ -167,22 +178,30 @@ pub(crate) fn adam<T: Float, S: Lanes<T>>(
     v_max: Option<&mut [T]>,
     grad: &[T],
 ) {
-    let u = Adam::<S::V> {
-        b1: s.splat(k.b1),
-        c1: s.splat(k.c1),
-        b2: s.splat(k.b2),
-        c2: s.splat(k.c2),
-        ns: s.splat(k.ns),
-        r: s.splat(k.r),
-        e: s.splat(k.e),
-        decay: match k.decay {
-            Decay::None => Decay::None,
-            Decay::L2(x) => Decay::L2(s.splat(x)),
-            Decay::Decoupled(x) => Decay::Decoupled(s.splat(x)),
-        },
-    };
-    match v_max {
-        Some(vm) => update::<T, S, _, 1, 4>(s, u, [grad], [w, m, v, vm]),
-        None => update::<T, S, _, 1, 3>(s, u, [grad], [w, m, v]),
+    let (b1, c1, b2, c2) = (s.splat(k.b1), s.splat(k.c1), s.splat(k.b2), s.splat(k.c2));
+    let (ns, r, e) = (s.splat(k.ns), s.splat(k.r), s.splat(k.e));
+    macro_rules! go {
+        ($decay:ident, $wd:expr) => {{
+            let wd = $wd;
+            let u = Adam::<S::V, $decay> {
+                b1,
+                c1,
+                b2,
+                c2,
+                ns,
+                r,
+                e,
+                wd,
+            };
+            match v_max {
+                Some(vm) => update::<T, S, _, 1, 4>(s, u, [grad], [w, m, v, vm]),
+                None => update::<T, S, _, 1, 3>(s, u, [grad], [w, m, v]),
+            }
+        }};
+    }
+    match k.decay {
+        Decay::None => go!(NO_DECAY, s.zero()),
+        Decay::L2(x) => go!(L2, s.splat(x)),
+        Decay::Decoupled(x) => go!(DECOUPLED, s.splat(x)),
     }
 }
