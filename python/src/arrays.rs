@@ -199,6 +199,16 @@ impl<T: Float> Call<T> {
         let (s0, s1) = (arr.strides()[0], arr.strides()[1]);
         let item = size_of::<T>() as isize;
         let strides = format!("({s0}, {s1}) bytes");
+        if rows == 0 || cols == 0 {
+            // No element, so no layout: numpy may give such arrays any strides.
+            return Ok(MatrixArg {
+                // SAFETY: `typed` checked that it is an ndarray of dtype `T` with two dimensions.
+                arr: unsafe { arr.cast_unchecked::<PyArray2<T>>() }.clone(),
+                rows,
+                cols,
+                stride: cols,
+            });
+        }
         if cols > 1 && s1 != item {
             return Err(PyValueError::new_err(format!(
                 "{op}: the rows of `{name}` must be contiguous (column stride {item} bytes), \
@@ -207,8 +217,8 @@ impl<T: Float> Call<T> {
             )));
         }
         // numpy leaves the stride of a length-1 axis arbitrary: with one row
-        // (or none) there is no second row to place.
-        let stride = if rows <= 1 {
+        // there is no second row to place.
+        let stride = if rows == 1 {
             cols
         } else if s0 < 0 {
             return Err(PyValueError::new_err(format!(
