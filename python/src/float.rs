@@ -15,8 +15,13 @@ pub(crate) trait Float: numpy::Element + Copy + Send + Sync + 'static {
     fn dot_error_bound(n: usize, sum_abs: f64) -> f64;
     fn axpy(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]) -> Result<(), Error>;
     fn scale(k: Kernels, alpha: Self, x: &mut [Self]);
-    fn gemv(k: Kernels, x: Matrix<'_, Self>, w: &[Self], b: Self, out: &mut [Self])
-    -> Result<(), Error>;
+    fn gemv(
+        k: Kernels,
+        x: Matrix<'_, Self>,
+        w: &[Self],
+        b: Self,
+        out: &mut [Self],
+    ) -> Result<(), Error>;
     fn gemv_t(k: Kernels, x: Matrix<'_, Self>, v: &[Self], out: &mut [Self]) -> Result<(), Error>;
     fn gradient(
         k: Kernels,

@@ -67,7 +67,10 @@ fn _defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     mom.set_item("weight_decay", m.weight_decay)?;
     mom.set_item("nesterov", m.nesterov)?;
     d.set_item("momentum_step", mom)?;
-    for (name, a) in [("adam_step", AdamParams::adam()), ("adamw", AdamParams::adamw())] {
+    for (name, a) in [
+        ("adam_step", AdamParams::adam()),
+        ("adamw", AdamParams::adamw()),
+    ] {
         let adam = PyDict::new(py);
         adam.set_item("lr", a.lr)?;
         adam.set_item("betas", (a.beta1, a.beta2))?;

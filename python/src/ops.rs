@@ -109,7 +109,7 @@ fn dot_t<'py, T: Float>(
 pub(crate) fn dot_error_bound(n: usize, sum_abs: f64, dtype: &Bound<'_, PyAny>) -> PyResult<f64> {
     let py = dtype.py();
     let dt = PyArrayDescr::new(py, dtype)?;
-    if !(sum_abs >= 0.0) {
+    if sum_abs.is_nan() || sum_abs < 0.0 {
         return Err(PyValueError::new_err(format!(
             "dot_error_bound: `sum_abs` = {sum_abs} is invalid: must be >= 0 \
              (the sum of |a[j] * b[j]|)"
@@ -329,12 +329,7 @@ fn gradient_t<'py, T: Float>(
     let rx = c.read_matrix("x", &xm)?;
     let (ry, rw) = (c.read("y", &y)?, c.read("w", &w)?);
     let mut wo = c.write("out", &out)?;
-    let (view, sy, sw, so) = (
-        rx.view()?,
-        slice(&ry)?,
-        slice(&rw)?,
-        slice_mut(&mut wo)?,
-    );
+    let (view, sy, sw, so) = (rx.view()?, slice(&ry)?, slice(&rw)?, slice_mut(&mut wo)?);
     let b = T::from_f64(b);
     let g = py
         .detach(|| T::gradient(k, logistic, view, sy, sw, b, so))
@@ -365,8 +360,7 @@ fn sgd_step_t<'py, T: Float>(
     let (w, grad) = (c.vector("w", w)?, c.vector("grad", grad)?);
     let (mut ww, rg) = (c.write("w", &w)?, c.read("grad", &grad)?);
     let (sw, sg) = (slice_mut(&mut ww)?, slice(&rg)?);
-    py.detach(|| T::sgd_step(k, sw, sg, p))
-        .map_err(crate_error)
+    py.detach(|| T::sgd_step(k, sw, sg, p)).map_err(crate_error)
 }
 
 #[allow(clippy::too_many_arguments)] // the Python signature, plus the handle
@@ -452,7 +446,11 @@ fn adam_step_t<'py, T: Float>(
     let mut wv = c.write("v", &v)?;
     let mut wvm = v_max.as_ref().map(|a| c.write("v_max", a)).transpose()?;
     let rg = c.read("grad", &grad)?;
-    let (sw, sm, sv) = (slice_mut(&mut ww)?, slice_mut(&mut wm)?, slice_mut(&mut wv)?);
+    let (sw, sm, sv) = (
+        slice_mut(&mut ww)?,
+        slice_mut(&mut wm)?,
+        slice_mut(&mut wv)?,
+    );
     let svm = wvm.as_mut().map(slice_mut).transpose()?;
     let sg = slice(&rg)?;
     py.detach(|| T::adam_step(k, sw, sm, sv, svm, sg, p, step))
