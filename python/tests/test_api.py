@@ -154,3 +154,9 @@ def test_results_have_the_inputs_dtype(dtype):
     assert type(dotgrad.dot(a, a)) is dtype
     assert dotgrad.gemv(np.ones((2, 5), dtype), a).dtype == dtype
     assert dotgrad.sigmoid(a).dtype == dtype
+
+
+def test_readme_example_runs():
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "README.md", "exec"), {})
