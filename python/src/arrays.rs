@@ -8,9 +8,10 @@
 use std::marker::PhantomData;
 
 use dotgrad::Matrix;
+use numpy::npyffi::npy_intp;
 use numpy::prelude::*;
 use numpy::{
-    BorrowError, Ix2, PyArray, PyArray1, PyArray2, PyReadonlyArray, PyReadwriteArray,
+    BorrowError, Ix2, PY_ARRAY_API, PyArray, PyArray1, PyArray2, PyReadonlyArray, PyReadwriteArray,
     PyUntypedArray,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -98,6 +99,27 @@ fn shape_str(shape: &[usize]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+}
+
+/// A new C-contiguous array of `len` zeros. Unlike `PyArray1::zeros`, a
+/// failed allocation is numpy's `MemoryError`, not a panic.
+fn zeros<T: Float>(py: Python<'_>, len: usize) -> PyResult<Bound<'_, PyArray1<T>>> {
+    let mut dims = [npy_intp::try_from(len)
+        .map_err(|_| PyValueError::new_err(format!("{len} elements do not fit in an array")))?];
+    // SAFETY: one dimension, `dims` is live for the call; `PyArray_Zeros`
+    // steals the dtype reference that `into_dtype_ptr` gives away, and
+    // returns a new reference to an array of dtype `T` (or NULL with an
+    // exception set, which becomes the error).
+    unsafe {
+        let ptr = PY_ARRAY_API.PyArray_Zeros(
+            py,
+            1,
+            dims.as_mut_ptr(),
+            numpy::dtype::<T>(py).into_dtype_ptr(),
+            0,
+        );
+        Ok(Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked())
     }
 }
 
@@ -296,7 +318,7 @@ impl<T: Float> Call<T> {
     ) -> PyResult<Bound<'py, PyArray1<T>>> {
         match out {
             Some(obj) => self.vector("out", obj),
-            None => Ok(PyArray1::<T>::zeros(py, len, false)),
+            None => zeros(py, len),
         }
     }
 

@@ -424,3 +424,15 @@ def test_kernels_methods_match_functions(name, dtype):
 
 def test_dtypes_listed():
     assert DTYPES == (np.float32, np.float64)
+
+
+def test_failed_allocations_are_memory_errors_not_panics():
+    # Matrices of no element may have any number of rows or columns; the
+    # output for them does not fit in memory, and numpy says so.
+    with pytest.raises(MemoryError):
+        dotgrad.gemv(np.zeros((2**40, 0), np.float32), np.zeros(0, np.float32))
+    with pytest.raises(MemoryError):
+        dotgrad.gemv_t(np.zeros((0, 2**40), np.float32), np.zeros(0, np.float32))
+    with pytest.raises(MemoryError):
+        dotgrad.linear_gradient(np.zeros((0, 2**40), np.float32), np.zeros(0, np.float32),
+                                np.zeros(0, np.float32))
