@@ -436,3 +436,47 @@ def test_failed_allocations_are_memory_errors_not_panics():
     with pytest.raises(MemoryError):
         dotgrad.linear_gradient(np.zeros((0, 2**40), np.float32), np.zeros(0, np.float32),
                                 np.zeros(0, np.float32))
+
+
+def junk(rng):
+    """A random argument: arrays of any dtype, shape and layout, and non-arrays."""
+    kind = rng.integers(0, 12)
+    n = int(rng.integers(0, 7))
+    dt = [np.float32, np.float64, np.int32, np.float16][int(rng.integers(0, 4))]
+    if kind == 0:
+        return None
+    if kind == 1:
+        return float(rng.standard_normal())
+    if kind == 2:
+        return "avx2"
+    if kind == 3:
+        return [1.0] * n
+    if kind == 4:
+        return np.zeros((n, int(rng.integers(0, 4))), dt)[:, ::2]
+    if kind == 5:
+        return np.zeros((n, 3), dt)[::-1]
+    if kind == 6:
+        return np.zeros(n, dt)[::2]
+    if kind == 7:
+        return np.broadcast_to(np.ones(3, dt), (n, 3))
+    if kind == 8:
+        return np.zeros((), dt)
+    if kind == 9:
+        return np.zeros((n, n, 2), dt)
+    return np.ones(n if kind == 10 else (n, int(rng.integers(0, 4))), dt)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_random_arguments_raise_documented_exceptions_only(name):
+    fn, kw, _ = specs(np.float32)[name]
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    allowed = (TypeError, ValueError, OverflowError, MemoryError, dotgrad.BackendUnavailableError)
+    for _ in range(300):
+        args = dict(kw)
+        for k in rng.choice(list(kw), size=int(rng.integers(1, 3)), replace=False):
+            args[k] = junk(rng)
+        try:
+            fn(**args)
+        except allowed:
+            pass
+        # Anything else, a pyo3 PanicException (a BaseException) included, fails the test.
