@@ -192,14 +192,15 @@ fn sigmoid_t<'py, T: Float>(
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let xa = c.vector("x", x)?;
-    if let Some(o) = out.filter(|o| o.is(x)) {
-        // In place: `out` is `x` itself.
-        let mut wx = c.write("out", &xa)?;
-        let sx = slice_mut(&mut wx)?;
-        py.detach(|| T::sigmoid(k, sx));
-        return Ok(o.clone());
-    }
     let out = c.out_vector(py, out, xa.len())?;
+    if out.data() == xa.data() && out.len() == xa.len() {
+        // In place: `out` is `x` (or a view of exactly its elements).
+        let mut wo = c.write("out", &out)?;
+        let so = slice_mut(&mut wo)?;
+        py.detach(|| T::sigmoid(k, so));
+        drop(wo);
+        return Ok(out.into_any());
+    }
     let rx = c.read("x", &xa)?;
     let mut wo = c.write("out", &out)?;
     let (sx, so) = (slice(&rx)?, slice_mut(&mut wo)?);

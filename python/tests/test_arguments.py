@@ -267,6 +267,9 @@ def test_sigmoid_in_place_and_into_out():
     y = x.copy()
     assert dotgrad.sigmoid(y, out=y) is y
     assert y.tobytes() == want.tobytes()
+    y = x.copy()
+    assert dotgrad.sigmoid(y, out=y[:]).base is y  # a view of exactly x's elements: in place
+    assert y.tobytes() == want.tobytes()
     z = np.concatenate([x, x])
     with pytest.raises(ValueError, match="^sigmoid: `out` shares memory"):
         dotgrad.sigmoid(z[:11], out=z[1:12])
