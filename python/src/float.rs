@@ -12,7 +12,7 @@ pub(crate) trait Float: numpy::Element + Copy + Send + Sync + 'static {
     /// does with a Python scalar next to an array of this dtype.
     fn from_f64(x: f64) -> Self;
     fn dot(k: Kernels, a: &[Self], b: &[Self]) -> Result<Self, Error>;
-    fn dot_error_bound(n: usize, sum_abs: f64) -> f64;
+    fn dot_error_bound(n: usize, sum_abs: f64) -> Result<f64, Error>;
     fn axpy(k: Kernels, alpha: Self, x: &[Self], y: &mut [Self]) -> Result<(), Error>;
     fn scale(k: Kernels, alpha: Self, x: &mut [Self]);
     fn gemv(
@@ -68,7 +68,7 @@ macro_rules! impl_float {
                 k.dot(a, b)
             }
             #[inline]
-            fn dot_error_bound(n: usize, sum_abs: f64) -> f64 {
+            fn dot_error_bound(n: usize, sum_abs: f64) -> Result<f64, Error> {
                 dotgrad::dot_error_bound::<$t>(n, sum_abs)
             }
             #[inline]

@@ -109,16 +109,10 @@ fn dot_t<'py, T: Float>(
 pub(crate) fn dot_error_bound(n: usize, sum_abs: f64, dtype: &Bound<'_, PyAny>) -> PyResult<f64> {
     let py = dtype.py();
     let dt = PyArrayDescr::new(py, dtype)?;
-    if sum_abs.is_nan() || sum_abs < 0.0 {
-        return Err(PyValueError::new_err(format!(
-            "dot_error_bound: `sum_abs` = {sum_abs} is invalid: must be >= 0 \
-             (the sum of |a[j] * b[j]|)"
-        )));
-    }
     if dt.is_equiv_to(&numpy::dtype::<f32>(py)) {
-        Ok(f32::dot_error_bound(n, sum_abs))
+        f32::dot_error_bound(n, sum_abs).map_err(crate_error)
     } else if dt.is_equiv_to(&numpy::dtype::<f64>(py)) {
-        Ok(f64::dot_error_bound(n, sum_abs))
+        f64::dot_error_bound(n, sum_abs).map_err(crate_error)
     } else {
         Err(PyTypeError::new_err(format!(
             "dot_error_bound: `dtype` is {dt}; dotgrad works on float32 and float64"
