@@ -21,6 +21,7 @@ use crate::element::Float;
 use crate::error::Error;
 use crate::isa::Isa;
 use crate::lanes::{Lanes, Simd};
+use crate::par::Par;
 
 /// The backend a [`Kernels`] handle runs on, holding the token that proves
 /// the CPU has its features.
@@ -111,6 +112,14 @@ pub(crate) trait Kernel: Sized {
     type T: Float;
     /// What the call returns.
     type Output;
+    /// The call split over threads, when the handle's [`Par`] allows more
+    /// than one and the work pays for them: `Ok` with the result (the same
+    /// bits as the sequential call: pieces follow the contract's block
+    /// tree), or `Err(self)` to run sequentially. The default never splits.
+    #[inline(always)]
+    fn parallel(self) -> Result<Self::Output, Self> {
+        Err(self)
+    }
     /// The contract, literally (the scalar backend, and the tests' oracle).
     fn scalar(self) -> Self::Output;
     /// The kernel body on backend `s`, inside its target-feature context.
@@ -126,6 +135,18 @@ pub(crate) trait Kernel: Sized {
 /// declined to inline a large kernel body into `vectorize`, every intrinsic
 /// would become a call. That happened to `gemv` on AVX-512 (20x slower).
 macro_rules! run {
+    ($op:expr) => {{
+        match $crate::dispatch::Kernel::parallel($op) {
+            Ok(out) => out,
+            Err(op) => $crate::dispatch::run_seq!(op),
+        }
+    }};
+}
+pub(crate) use run;
+
+/// [`run!`] without the parallel split: the scalar path, or the SIMD path
+/// inside the backend's target-feature context.
+macro_rules! run_seq {
     ($op:expr) => {{
         let op = $op;
         match op.k.backend {
@@ -151,7 +172,7 @@ macro_rules! run {
         }
     }};
 }
-pub(crate) use run;
+pub(crate) use run_seq;
 
 /// Runs `$simd` with `$s` bound to the handle `$k`'s backend token inside
 /// its target-feature context, or `$scalar` on the scalar backend: the
@@ -324,7 +345,15 @@ impl Isa {
 #[derive(Clone, Copy, Debug)]
 pub struct Kernels {
     pub(crate) backend: Backend,
+    pub(crate) par: Par,
+    /// The least input, in bytes, a parallel task should read.
+    pub(crate) task_bytes: usize,
 }
+
+/// The default least input of a parallel task: smaller calls, and smaller
+/// pieces of a call, stay on one thread (a rayon fork and join costs
+/// microseconds; one core reads this much in a few tens of them).
+const TASK_BYTES: usize = 256 * 1024;
 
 /// `Kernels::best()`'s backend as `Isa as u8`, or `UNSET`.
 static BEST: AtomicU8 = AtomicU8::new(UNSET);
@@ -339,7 +368,11 @@ impl Kernels {
             return Err(Error::TargetLacksIsa(isa));
         }
         Backend::detect(isa)
-            .map(|backend| Kernels { backend })
+            .map(|backend| Kernels {
+                backend,
+                par: Par::Seq,
+                task_bytes: TASK_BYTES,
+            })
             .ok_or(Error::IsaUnavailable(isa))
     }
 
@@ -354,7 +387,11 @@ impl Kernels {
         // SAFETY: `BEST` only ever holds `UNSET` or the index of a backend
         // whose detection succeeded in this process (`init_best`).
         let backend = unsafe { Backend::assume(i) };
-        Kernels { backend }
+        Kernels {
+            backend,
+            par: Par::Seq,
+            task_bytes: TASK_BYTES,
+        }
     }
 
     #[cold]
@@ -365,6 +402,8 @@ impl Kernels {
         };
         let k = Kernels::new(isa).unwrap_or(Kernels {
             backend: Backend::Scalar,
+            par: Par::Seq,
+            task_bytes: TASK_BYTES,
         });
         BEST.store(k.isa() as u8, Ordering::Relaxed);
         k
@@ -384,5 +423,61 @@ impl Kernels {
     /// The backend this handle runs on.
     pub fn isa(self) -> Isa {
         self.backend.isa()
+    }
+
+    /// The degree of parallelism this handle's calls may use ([`Par::Seq`]
+    /// unless [`Kernels::with_par`] set another).
+    pub fn par(self) -> Par {
+        self.par
+    }
+
+    /// This handle with degree of parallelism `par`. Every result keeps its
+    /// bits: reductions are split on the contract's block tree, so any
+    /// thread count, and the sequential call, build the same tree. Calls
+    /// too small to pay for a thread stay sequential.
+    ///
+    /// # Errors
+    /// [`Error::ParUnavailable`] for anything but [`Par::Seq`] when the
+    /// crate is built without the `rayon` feature (it could not take
+    /// effect); [`Error::InvalidParameter`] for `Par::Threads(0)`.
+    pub fn with_par(self, par: Par) -> Result<Kernels, Error> {
+        if let Par::Threads(0) = par {
+            return Err(Error::InvalidParameter {
+                op: "Kernels::with_par",
+                name: "threads",
+                value: 0.0,
+                expected: ">= 1",
+            });
+        }
+        if !cfg!(feature = "rayon") && par != Par::Seq && par != Par::Threads(1) {
+            return Err(Error::ParUnavailable(par));
+        }
+        Ok(Kernels { par, ..self })
+    }
+
+    /// This handle with `bytes` as the least input a parallel task reads
+    /// (default 256 KiB; at least 1): a call is split over threads only
+    /// into pieces of at least this much (for reductions, whole subtrees of
+    /// the block tree). The results do not depend on it; only the speed
+    /// does. A smaller value helps a machine whose threads start quickly.
+    pub fn with_task_bytes(self, bytes: usize) -> Kernels {
+        Kernels {
+            task_bytes: bytes.max(1),
+            ..self
+        }
+    }
+
+    /// The least input a parallel task reads (see [`Kernels::with_task_bytes`]).
+    pub fn task_bytes(self) -> usize {
+        self.task_bytes
+    }
+
+    /// This handle, sequential: what the pieces of a parallel call run on.
+    #[inline(always)]
+    pub(crate) fn seq(self) -> Kernels {
+        Kernels {
+            par: Par::Seq,
+            ..self
+        }
     }
 }

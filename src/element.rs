@@ -38,6 +38,10 @@ pub(crate) mod sealed {
         fn min_x86(a: Self, b: Self) -> Self;
         /// `if a > b { a } else { b }` (x86 `maxps`: `b` when either is NaN).
         fn max_x86(a: Self, b: Self) -> Self;
+        /// The bits, zero-extended to 64.
+        fn to_bits64(self) -> u64;
+        /// From the low bits of `b`.
+        fn from_bits64(b: u64) -> Self;
     }
 }
 
@@ -163,6 +167,14 @@ macro_rules! impl_float {
             #[inline(always)]
             fn max_x86(a: Self, b: Self) -> Self {
                 if a > b { a } else { b }
+            }
+            #[inline(always)]
+            fn to_bits64(self) -> u64 {
+                self.to_bits() as u64
+            }
+            #[inline(always)]
+            fn from_bits64(b: u64) -> Self {
+                $t::from_bits(b as $bits)
             }
         }
 

@@ -49,6 +49,9 @@ pub enum Error {
     /// build's target (`neon` on x86-64, `avx2` on aarch64): it can never
     /// run here.
     TargetLacksIsa(Isa),
+    /// A degree of parallelism other than [`Par::Seq`](crate::Par::Seq)
+    /// was asked of a build without the `rayon` feature.
+    ParUnavailable(crate::par::Par),
     /// A backend name (from `DOTGRAD_ISA` or [`Isa::from_str`](core::str::FromStr))
     /// is not one of `scalar`, `avx2`, `avx512`, `neon`.
     UnknownIsa(IsaName),
@@ -127,6 +130,10 @@ impl fmt::Display for Error {
             Error::IsaUnavailable(isa) => {
                 write!(f, "the {isa} backend is not available on this CPU")
             }
+            Error::ParUnavailable(par) => write!(
+                f,
+                "parallelism {par:?} needs dotgrad's `rayon` feature, which this build lacks"
+            ),
             Error::TargetLacksIsa(isa) => write!(
                 f,
                 "the {isa} backend is for {}; this build targets {}",

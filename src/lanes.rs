@@ -64,6 +64,7 @@ pub(crate) trait Lanes<T: Float>: Simd {
     fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// `fma(a, b, c)` on one element, one rounding, in the vector unit (the
     /// library FMA [`Float::fma`] is a call that checks the CPU first).
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // the gradients'
     fn fma1(self, a: T, b: T, c: T) -> T;
     /// `fma(a, b, c)` in lanes `< len`; lanes `>= len` return `c` unchanged
     /// (not `fma(0, 0, c)`, which turns `-0.0` into `+0.0`).

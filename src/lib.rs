@@ -57,6 +57,7 @@ mod isa;
 mod kernels;
 mod lanes;
 mod matrix;
+mod par;
 mod params;
 mod scalar;
 mod tree;
@@ -78,6 +79,9 @@ pub use families::gradient::{Gradient, sigmoid};
 #[cfg(feature = "alloc")]
 pub use families::gradient::{linear_gradient, logistic_gradient};
 pub use families::optim::{adam_step, momentum_step, sgd_step};
+#[cfg(feature = "alloc")]
+pub use families::partial::{Partial, PartialKind};
 pub use isa::Isa;
 pub use matrix::Matrix;
+pub use par::Par;
 pub use params::{AdamParams, MomentumParams, SgdParams};

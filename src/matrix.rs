@@ -126,7 +126,6 @@ impl<'a, T> Matrix<'a, T> {
         &self.data[i * self.stride..][..self.cols]
     }
 
-    #[cfg(feature = "alloc")]
     /// Rows `lo..hi` as a sub-matrix (`lo <= hi <= rows`, checked by the caller).
     #[inline]
     pub(crate) fn row_range(&self, lo: usize, hi: usize) -> Matrix<'a, T> {

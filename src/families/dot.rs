@@ -1,9 +1,10 @@
 //! The public `dot` family.
 
-use crate::dispatch::{Backends, Kernel, Kernels, element_family};
+use crate::dispatch::{Backends, Kernel, Kernels, element_family, float_family};
 use crate::element::{Element, Float};
 use crate::error::{Error, same_len};
 use crate::lanes::Lanes;
+use crate::par;
 
 /// One `dot` call.
 pub(crate) struct Dot<'a, T> {
@@ -15,6 +16,29 @@ pub(crate) struct Dot<'a, T> {
 impl<T: Float> Kernel for Dot<'_, T> {
     type T = T;
     type Output = T;
+    /// Whole subtrees of the block tree on the threads (each by the
+    /// sequential kernel on its blocks alone, which is that subtree), then
+    /// the tree's top levels and the fold: the contract's operations, so
+    /// the sequential bits.
+    fn parallel(self) -> Result<T, Self> {
+        let budget = self.k.par.budget();
+        let n = self.a.len().min(self.b.len());
+        let blocks = n.div_ceil(T::E);
+        let grain = self.k.task_bytes / (2 * 16384);
+        if budget <= 1 || blocks < 2 * grain {
+            return Err(self);
+        }
+        let (a, b) = (&self.a[..n], &self.b[..n]);
+        let lanes = par::tree(
+            0,
+            blocks,
+            budget,
+            grain,
+            &|lo, hi| lanes(self.k, a, b, lo, hi),
+            &|l, r| crate::scalar::dot::add_lanes(l, r),
+        );
+        Ok(crate::scalar::dot::fold(lanes))
+    }
     #[inline(always)]
     fn scalar(self) -> T {
         crate::scalar::dot::dot(self.a, self.b)
@@ -28,6 +52,55 @@ impl<T: Float> Kernel for Dot<'_, T> {
 element_family!(
     /// `dot` over every element type.
     DotF<T>: Dot => T::Acc
+);
+
+/// The lane partials of `dot` over blocks `lo..hi` (`T(lo..hi)` of the
+/// block tree), on `k`'s backend, sequentially.
+pub(crate) fn lanes<T: Float>(
+    k: Kernels,
+    a: &[T],
+    b: &[T],
+    lo: usize,
+    hi: usize,
+) -> crate::scalar::dot::Stripe<T> {
+    let n = a.len();
+    let (s, e) = ((lo * T::E).min(n), (hi * T::E).min(n));
+    let mut out = [T::ZERO; 64];
+    T::run_float::<DotLanesF>(DotLanes {
+        k: k.seq(),
+        a: &a[s..e],
+        b: &b[s..e],
+        out: &mut out,
+    });
+    out
+}
+
+/// One call for the lane partials of a `dot` (steps 1-3 of the contract)
+/// into `out[..W]`.
+pub(crate) struct DotLanes<'a, T> {
+    k: Kernels,
+    a: &'a [T],
+    b: &'a [T],
+    out: &'a mut [T],
+}
+
+impl<T: Float> Kernel for DotLanes<'_, T> {
+    type T = T;
+    type Output = ();
+    #[inline(always)]
+    fn scalar(self) {
+        let l = crate::scalar::dot::lanes(self.a, self.b);
+        self.out[..T::W].copy_from_slice(&l[..T::W]);
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        crate::kernels::dot::stripe_into(s, self.a, self.b, self.out)
+    }
+}
+
+float_family!(
+    /// The lane partials of `dot` (the pieces of a parallel or distributed `dot`).
+    DotLanesF<T>: DotLanes => ()
 );
 
 impl Kernels {

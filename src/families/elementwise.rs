@@ -4,6 +4,7 @@ use crate::dispatch::{Backends, Kernel, Kernels, float_family};
 use crate::element::Float;
 use crate::error::{Error, same_len};
 use crate::lanes::Lanes;
+use crate::par::{self, Split};
 
 /// One `axpy` call (`x.len() == y.len()`, checked).
 pub(crate) struct Axpy<'a, T> {
@@ -13,9 +14,49 @@ pub(crate) struct Axpy<'a, T> {
     y: &'a mut [T],
 }
 
+impl<T: Float> Split for Axpy<'_, T> {
+    fn len(&self) -> usize {
+        self.y.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (k, alpha) = (self.k, self.alpha);
+        let (x1, x2) = self.x.split_at(mid);
+        let (y1, y2) = self.y.split_at_mut(mid);
+        let a1 = Axpy {
+            k,
+            alpha,
+            x: x1,
+            y: y1,
+        };
+        (
+            a1,
+            Axpy {
+                k,
+                alpha,
+                x: x2,
+                y: y2,
+            },
+        )
+    }
+}
+
 impl<T: Float> Kernel for Axpy<'_, T> {
     type T = T;
     type Output = ();
+    /// Pieces of the buffers on the threads (element-wise).
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        let grain = self.k.task_bytes / (2 * core::mem::size_of::<T>());
+        if budget <= 1 || self.y.len() < 2 * grain {
+            return Err(self);
+        }
+        let op = Axpy {
+            k: self.k.seq(),
+            ..self
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<AxpyF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::axpy::axpy(self.alpha, self.x, self.y)
@@ -38,9 +79,34 @@ pub(crate) struct Scale<'a, T> {
     x: &'a mut [T],
 }
 
+impl<T: Float> Split for Scale<'_, T> {
+    fn len(&self) -> usize {
+        self.x.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (k, alpha) = (self.k, self.alpha);
+        let (x1, x2) = self.x.split_at_mut(mid);
+        (Scale { k, alpha, x: x1 }, Scale { k, alpha, x: x2 })
+    }
+}
+
 impl<T: Float> Kernel for Scale<'_, T> {
     type T = T;
     type Output = ();
+    /// Pieces of the buffer on the threads (element-wise).
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        let grain = self.k.task_bytes / core::mem::size_of::<T>();
+        if budget <= 1 || self.x.len() < 2 * grain {
+            return Err(self);
+        }
+        let op = Scale {
+            k: self.k.seq(),
+            ..self
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<ScaleF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::axpy::scale(self.alpha, self.x)

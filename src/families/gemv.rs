@@ -5,6 +5,7 @@ use crate::element::Float;
 use crate::error::{Error, shape};
 use crate::lanes::Lanes;
 use crate::matrix::Matrix;
+use crate::par::{self, Split};
 
 /// One `gemv` call (shapes checked).
 pub(crate) struct Gemv<'a, T> {
@@ -15,9 +16,52 @@ pub(crate) struct Gemv<'a, T> {
     out: &'a mut [T],
 }
 
+impl<T: Float> Split for Gemv<'_, T> {
+    fn len(&self) -> usize {
+        self.out.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (x, k, w, b) = (self.x, self.k, self.w, self.b);
+        let (o1, o2) = self.out.split_at_mut(mid);
+        let x1 = x.row_range(0, mid);
+        let x2 = x.row_range(mid, x.rows());
+        let g1 = Gemv {
+            k,
+            x: x1,
+            w,
+            b,
+            out: o1,
+        };
+        (
+            g1,
+            Gemv {
+                k,
+                x: x2,
+                w,
+                b,
+                out: o2,
+            },
+        )
+    }
+}
+
 impl<T: Float> Kernel for Gemv<'_, T> {
     type T = T;
     type Output = ();
+    /// Rows on the threads: each row's dot is independent.
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        let grain = self.k.task_bytes / (self.x.cols().max(1) * core::mem::size_of::<T>());
+        if budget <= 1 || self.out.len() < 2 * grain.max(1) {
+            return Err(self);
+        }
+        let op = Gemv {
+            k: self.k.seq(),
+            ..self
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<GemvF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::gemv::gemv(self.x, self.w, self.b, self.out)
@@ -46,6 +90,46 @@ pub(crate) struct GemvT<'a, T> {
 impl<T: Float> Kernel for GemvT<'_, T> {
     type T = T;
     type Output = ();
+    /// Whole subtrees of row blocks on the threads (each by the sequential
+    /// kernel on its rows alone, which is that subtree's partial), combined
+    /// by the tree's element-wise `(+)`.
+    fn parallel(self) -> Result<(), Self> {
+        use crate::params::R;
+        let budget = self.k.par.budget();
+        let (m, n) = (self.x.rows(), self.x.cols());
+        let blocks = m.div_ceil(R);
+        let grain = self
+            .k
+            .task_bytes
+            .div_ceil(R * n.max(1) * core::mem::size_of::<T>());
+        if budget <= 1 || blocks < 2 * grain {
+            return Err(self);
+        }
+        let (k, x, v) = (self.k.seq(), self.x, self.v);
+        let g = par::tree(
+            0,
+            blocks,
+            budget,
+            grain,
+            &|lo, hi| {
+                let (r0, r1) = (lo * R, (hi * R).min(m));
+                let mut g = alloc::vec![T::ZERO; n];
+                T::run_float::<GemvTF>(GemvT {
+                    k,
+                    x: x.row_range(r0, r1),
+                    v: &v[r0..r1],
+                    out: &mut g,
+                });
+                g
+            },
+            &|mut l, r| {
+                crate::scalar::gemv::add(&mut l, &r);
+                l
+            },
+        );
+        self.out.copy_from_slice(&g);
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::gemv::gemv_t(self.x, self.v, self.out)

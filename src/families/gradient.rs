@@ -8,6 +8,7 @@ use crate::error::{Error, shape};
 use crate::lanes::Lanes;
 #[cfg(feature = "alloc")]
 use crate::matrix::Matrix;
+use crate::par::{self, Split};
 #[cfg(feature = "alloc")]
 use crate::params::Loss;
 use crate::params::Params;
@@ -38,6 +39,35 @@ pub(crate) struct Grad<'a, T> {
 impl<T: Params> Kernel for Grad<'_, T> {
     type T = T;
     type Output = Gradient<T>;
+    /// Whole subtrees of row blocks on the threads (each by the sequential
+    /// sums on its rows alone, which are that subtree's partials), combined
+    /// by the tree's `(+)`, then the means once, as the contract's step 4.
+    fn parallel(self) -> Result<Gradient<T>, Self> {
+        let budget = self.k.par.budget();
+        let (m, n) = (self.x.rows(), self.x.cols());
+        let blocks = m.div_ceil(crate::params::R);
+        let grain = self
+            .k
+            .task_bytes
+            .div_ceil(crate::params::R * n.max(1) * core::mem::size_of::<T>());
+        if budget <= 1 || blocks < 2 * grain {
+            return Err(self);
+        }
+        let (k, loss) = (self.k.seq(), self.loss);
+        let (x, y, w, b) = (self.x, self.y, self.w, self.b);
+        let (g, gb, l) = par::tree(
+            0,
+            blocks,
+            budget,
+            grain,
+            &|lo, hi| sums(k, loss, x, y, w, b, lo, hi),
+            &|(mut gl, gbl, ll), (gr, gbr, lr)| {
+                crate::scalar::gemv::add(&mut gl, &gr);
+                (gl, gbl + gbr, ll + lr)
+            },
+        );
+        Ok(finish(loss, m, &g, gb, l, self.grad_w))
+    }
     #[inline(always)]
     fn scalar(self) -> Gradient<T> {
         let (grad_b, loss) = crate::scalar::gradient::gradient(
@@ -68,15 +98,127 @@ float_family!(
     GradientF<T>: Grad => Gradient<T>
 );
 
+/// The sums of the gradient over row blocks `lo..hi` (`T(lo..hi)` of the
+/// block tree: `g`, `gb`, `l` before the means), on `k`'s backend,
+/// sequentially.
+#[cfg(feature = "alloc")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sums<T: Params>(
+    k: Kernels,
+    loss: Loss,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    lo: usize,
+    hi: usize,
+) -> (alloc::vec::Vec<T>, T, T) {
+    use crate::params::R;
+    let (r0, r1) = ((lo * R).min(x.rows()), (hi * R).min(x.rows()));
+    let mut g = alloc::vec![T::ZERO; x.cols()];
+    let (gb, l) = T::run_float::<GradSumsF>(GradSums {
+        k: k.seq(),
+        loss,
+        x: x.row_range(r0, r1),
+        y: &y[r0..r1],
+        w,
+        b,
+        g: &mut g,
+    });
+    (g, gb, l)
+}
+
+/// The contract's step 4 on combined sums of all `m` rows: `grad_w[j] =
+/// g[j] / m`, and the returned `grad_b` and loss.
+#[cfg(feature = "alloc")]
+pub(crate) fn finish<T: Float>(
+    loss: Loss,
+    m: usize,
+    g: &[T],
+    gb: T,
+    l: T,
+    grad_w: &mut [T],
+) -> Gradient<T> {
+    let (mt, grad_b, loss) = crate::params::finish(loss, m, gb, l);
+    for (o, &gj) in grad_w.iter_mut().zip(g) {
+        *o = gj / mt;
+    }
+    Gradient { grad_b, loss }
+}
+
+/// One call for the sums of a gradient (steps 1-3 of the contract) into
+/// `g`; returns `(gb, l)`.
+#[cfg(feature = "alloc")]
+pub(crate) struct GradSums<'a, T> {
+    k: Kernels,
+    loss: Loss,
+    x: Matrix<'a, T>,
+    y: &'a [T],
+    w: &'a [T],
+    b: T,
+    g: &'a mut [T],
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Params> Kernel for GradSums<'_, T> {
+    type T = T;
+    type Output = (T, T);
+    #[inline(always)]
+    fn scalar(self) -> (T, T) {
+        crate::scalar::gradient::sums(self.loss, self.x, self.y, self.w, self.b, self.g)
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) -> (T, T) {
+        use crate::kernels::gradient::sums;
+        let (x, y, w, b, g) = (self.x, self.y, self.w, self.b, self.g);
+        match self.loss {
+            Loss::Squared => sums::<T, S, false>(s, x, y, w, b, g),
+            Loss::Log => sums::<T, S, true>(s, x, y, w, b, g),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+float_family!(
+    /// The sums of a gradient (the pieces of a parallel or distributed gradient).
+    GradSumsF<T>: GradSums => (T, T)
+);
+
 /// One `sigmoid` call.
 pub(crate) struct Sigmoid<'a, T> {
     k: Kernels,
     x: &'a mut [T],
 }
 
+impl<T: Float> Split for Sigmoid<'_, T> {
+    fn len(&self) -> usize {
+        self.x.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (a, b) = self.x.split_at_mut(mid);
+        (Sigmoid { k: self.k, x: a }, Sigmoid { k: self.k, x: b })
+    }
+}
+
 impl<T: Params> Kernel for Sigmoid<'_, T> {
     type T = T;
     type Output = ();
+    /// Pieces of the slice on the threads (element-wise).
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        // The sigmoid costs ~20 operations an element: a quarter of the
+        // streaming grain pays for a thread.
+        let grain = self.k.task_bytes / (4 * core::mem::size_of::<T>());
+        if budget <= 1 || self.x.len() < 2 * grain {
+            return Err(self);
+        }
+        let op = Sigmoid {
+            k: self.k.seq(),
+            x: self.x,
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<SigmoidF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::sigmoid::sigmoid_slice(self.x)

@@ -8,3 +8,5 @@ pub(crate) mod elementwise;
 pub(crate) mod gemv;
 pub(crate) mod gradient;
 pub(crate) mod optim;
+#[cfg(feature = "alloc")]
+pub(crate) mod partial;

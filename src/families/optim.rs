@@ -18,6 +18,7 @@ use crate::dispatch::{Backends, Kernel, Kernels, float_family};
 use crate::element::Float;
 use crate::error::{Error, same_len};
 use crate::lanes::Lanes;
+use crate::par::{self, Split};
 use crate::params::optim::{AdamConsts, MomentumConsts, SgdConsts, check_step, invalid};
 use crate::params::{AdamParams, MomentumParams, SgdParams};
 
@@ -29,9 +30,49 @@ pub(crate) struct Sgd<'a, T> {
     grad: &'a [T],
 }
 
+impl<T: Float> Split for Sgd<'_, T> {
+    fn len(&self) -> usize {
+        self.w.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (k, c) = (self.k, self.c);
+        let (w1, w2) = self.w.split_at_mut(mid);
+        let (g1, g2) = self.grad.split_at(mid);
+        let a = Sgd {
+            k,
+            c,
+            w: w1,
+            grad: g1,
+        };
+        (
+            a,
+            Sgd {
+                k,
+                c,
+                w: w2,
+                grad: g2,
+            },
+        )
+    }
+}
+
 impl<T: Float> Kernel for Sgd<'_, T> {
     type T = T;
     type Output = ();
+    /// Pieces of the buffers on the threads (element-wise).
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        let grain = self.k.task_bytes / (2 * core::mem::size_of::<T>());
+        if budget <= 1 || self.w.len() < 2 * grain {
+            return Err(self);
+        }
+        let op = Sgd {
+            k: self.k.seq(),
+            ..self
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<SgdF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::optim::sgd(&self.c, self.w, self.grad)
@@ -56,9 +97,50 @@ pub(crate) struct Momentum<'a, T> {
     grad: &'a [T],
 }
 
+impl<T: Float> Split for Momentum<'_, T> {
+    fn len(&self) -> usize {
+        self.w.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (k, c) = (self.k, self.c);
+        let (w1, w2) = self.w.split_at_mut(mid);
+        let (v1, v2) = self.velocity.split_at_mut(mid);
+        let (g1, g2) = self.grad.split_at(mid);
+        let a = Momentum {
+            k,
+            c,
+            w: w1,
+            velocity: v1,
+            grad: g1,
+        };
+        let b = Momentum {
+            k,
+            c,
+            w: w2,
+            velocity: v2,
+            grad: g2,
+        };
+        (a, b)
+    }
+}
+
 impl<T: Float> Kernel for Momentum<'_, T> {
     type T = T;
     type Output = ();
+    /// Pieces of the buffers on the threads (element-wise).
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        let grain = self.k.task_bytes / (3 * core::mem::size_of::<T>());
+        if budget <= 1 || self.w.len() < 2 * grain {
+            return Err(self);
+        }
+        let op = Momentum {
+            k: self.k.seq(),
+            ..self
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<MomentumF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         crate::scalar::optim::momentum(&self.c, self.w, self.velocity, self.grad)
@@ -85,9 +167,64 @@ pub(crate) struct Adam<'a, T> {
     grad: &'a [T],
 }
 
+impl<T: Float> Split for Adam<'_, T> {
+    fn len(&self) -> usize {
+        self.w.len()
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (k, c) = (self.k, self.c);
+        let (w1, w2) = self.w.split_at_mut(mid);
+        let (m1, m2) = self.m.split_at_mut(mid);
+        let (v1, v2) = self.v.split_at_mut(mid);
+        let (g1, g2) = self.grad.split_at(mid);
+        let (x1, x2) = match self.v_max {
+            Some(x) => {
+                let (a, b) = x.split_at_mut(mid);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let a = Adam {
+            k,
+            c,
+            w: w1,
+            m: m1,
+            v: v1,
+            v_max: x1,
+            grad: g1,
+        };
+        let b = Adam {
+            k,
+            c,
+            w: w2,
+            m: m2,
+            v: v2,
+            v_max: x2,
+            grad: g2,
+        };
+        (a, b)
+    }
+}
+
 impl<T: Float> Kernel for Adam<'_, T> {
     type T = T;
     type Output = ();
+    /// Pieces of the buffers on the threads (element-wise).
+    fn parallel(self) -> Result<(), Self> {
+        let budget = self.k.par.budget();
+        // A square root and a division per element: a quarter of the
+        // streaming grain pays for a thread.
+        let grain = self.k.task_bytes / (16 * core::mem::size_of::<T>());
+        if budget <= 1 || self.w.len() < 2 * grain {
+            return Err(self);
+        }
+        let op = Adam {
+            k: self.k.seq(),
+            ..self
+        };
+        par::pieces(op, budget, grain, &|op| T::run_float::<AdamF>(op));
+        Ok(())
+    }
     #[inline(always)]
     fn scalar(self) {
         let c = &self.c;

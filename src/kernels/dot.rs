@@ -70,10 +70,22 @@ pub(crate) fn dot<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
     if n <= T::E {
         return dot_one(s, a, b);
     }
+    fold(s, stripe(s, a, b))
+}
+
+/// The canonical lane partials of a whole `dot` (steps 1-3 of the
+/// contract: blocks and the block tree, before the fold), for any length.
+#[inline(always)]
+pub(crate) fn stripe<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> S::Stripe {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    if n <= T::E {
+        return block_any(s, a, b);
+    }
     // The tree recursion is an ordinary function; it re-enters the backend's
     // target-feature context once per subtree of up to four blocks, whose
     // blocks and combines then run inline, stripes in registers.
-    let stripes = tree::reduce_grouped(
+    tree::reduce_grouped(
         n.div_ceil(T::E),
         &mut |lo, hi| {
             s.vectorize(
@@ -99,8 +111,16 @@ pub(crate) fn dot<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
                 || add_stripes(s, l, r),
             )
         },
-    );
-    fold(s, stripes)
+    )
+}
+
+/// [`stripe`], stored: `out[..W]` receives the `W` lane partials.
+#[inline(always)]
+pub(crate) fn stripe_into<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T], out: &mut [T]) {
+    let st = stripe(s, a, b);
+    for (k, v) in st.as_ref().iter().enumerate() {
+        s.store(&mut out[k * S::LANES..], *v);
+    }
 }
 
 /// One block (at most `E` elements): lane `j mod W` accumulates

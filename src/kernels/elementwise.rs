@@ -168,9 +168,11 @@ pub(crate) fn scale<T: Float, S: Lanes<T>>(s: S, alpha: T, x: &mut [T]) {
 }
 
 /// `l = l + r`: `ro = [r]`, `rw = [l]`.
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy)]
 struct Add;
 
+#[cfg(feature = "alloc")]
 impl<T: Float, S: Lanes<T>> Update<T, S, 1, 1> for Add {
     const UNROLL: usize = 4;
     #[inline(always)]
@@ -181,6 +183,7 @@ impl<T: Float, S: Lanes<T>> Update<T, S, 1, 1> for Add {
 
 /// The block tree's `(+)` on vector partials: `l[j] = l[j] + r[j]`
 /// (`r.len() >= l.len()`).
+#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn add<T: Float, S: Lanes<T>>(s: S, l: &mut [T], r: &[T]) {
     let r = &r[..l.len()];
@@ -188,9 +191,11 @@ pub(crate) fn add<T: Float, S: Lanes<T>>(s: S, l: &mut [T], r: &[T]) {
 }
 
 /// `x = x / d`: `rw = [x]`.
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy)]
 struct Div<V>(V);
 
+#[cfg(feature = "alloc")]
 impl<T: Float, S: Lanes<T>> Update<T, S, 0, 1> for Div<S::V> {
     #[inline(always)]
     fn apply(self, s: S, []: [S::V; 0], [x]: [S::V; 1]) -> [S::V; 1] {
@@ -199,6 +204,7 @@ impl<T: Float, S: Lanes<T>> Update<T, S, 0, 1> for Div<S::V> {
 }
 
 /// `x[j] = x[j] / d` (the gradients' mean).
+#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn div<T: Float, S: Lanes<T>>(s: S, x: &mut [T], d: T) {
     update::<T, S, _, 0, 1>(s, Div(s.splat(d)), [], [x]);

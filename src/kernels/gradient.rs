@@ -26,7 +26,25 @@ pub(crate) fn gradient<T: Params, S: Lanes<T>, const LOG: bool>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
-    let (gb, l) = crate::tree::row_block_tree(
+    let (gb, l) = sums::<T, S, LOG>(s, x, y, w, b, grad_w);
+    let loss = if LOG { Loss::Log } else { Loss::Squared };
+    let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
+    div(s, grad_w, mt);
+    (grad_b, loss)
+}
+
+/// Steps 1-3 of the gradient (the row blocks and the block tree, before
+/// the means): leaves `g` in `g`, returns the sums `(gb, l)`.
+#[inline(always)]
+pub(crate) fn sums<T: Params, S: Lanes<T>, const LOG: bool>(
+    s: S,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    grad_w: &mut [T],
+) -> (T, T) {
+    crate::tree::row_block_tree(
         x,
         &mut *grad_w,
         &mut |bi, xb, g| {
@@ -43,11 +61,7 @@ pub(crate) fn gradient<T: Params, S: Lanes<T>, const LOG: bool>(
             )
         },
         &mut |(gbl, ll), (gbr, lr)| (gbl + gbr, ll + lr),
-    );
-    let loss = if LOG { Loss::Log } else { Loss::Squared };
-    let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
-    div(s, grad_w, mt);
-    (grad_b, loss)
+    )
 }
 
 /// Rows whose residuals are computed together (the logistic sequence then

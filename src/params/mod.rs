@@ -6,6 +6,7 @@
 pub(crate) mod optim;
 pub(crate) mod sigmoid;
 
+#[cfg(feature = "alloc")]
 use crate::element::Float;
 
 pub use optim::{AdamParams, MomentumParams, SgdParams};
@@ -13,9 +14,11 @@ pub(crate) use sigmoid::Params;
 
 /// Rows per row block of the row-block kernels (`gemv_t` and the batch
 /// gradients): the contract's `R = 256`.
+#[cfg(feature = "alloc")]
 pub(crate) const R: usize = 256;
 
 /// Which model's residual and loss a gradient kernel computes.
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loss {
     /// Linear regression: `e = p - y`, `l = fma(e, e, l)`, loss `l / (2m)`.
@@ -27,6 +30,7 @@ pub(crate) enum Loss {
 /// The gradients' final step: returns `(m, gb / m, l / (2m))` (squared
 /// loss) or `(m, gb / m, l / m)` (log-loss), with `m` (and `2m`) rounded
 /// to `T`; the caller divides `g` by the returned `m`. `m >= 1`.
+#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn finish<T: Float>(loss: Loss, m: usize, gb: T, l: T) -> (T, T, T) {
     let mt = T::from_usize(m);

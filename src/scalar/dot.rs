@@ -12,23 +12,22 @@ pub(crate) type Stripe<T> = [T; 64];
 
 /// `dot(a, b)` by contract section 4. `a.len() == b.len()`.
 pub(crate) fn dot<T: Float>(a: &[T], b: &[T]) -> T {
+    fold(lanes(a, b))
+}
+
+/// Steps 1-3: the lane partials of blocks combined by the block tree.
+pub(crate) fn lanes<T: Float>(a: &[T], b: &[T]) -> Stripe<T> {
     let n = a.len().min(b.len());
     let blocks = n.div_ceil(T::E).max(1);
-    let lanes = tree::reduce(
+    tree::reduce(
         blocks,
         &mut |i| {
             let lo = i * T::E;
             let hi = n.min(lo + T::E);
             block(&a[lo..hi], &b[lo..hi])
         },
-        &mut |mut l: Stripe<T>, r: Stripe<T>| {
-            for i in 0..T::W {
-                l[i] = l[i] + r[i];
-            }
-            l
-        },
-    );
-    fold(lanes)
+        &mut add_lanes,
+    )
 }
 
 /// Step 2: each lane starts at `+0.0`; element `j` goes to lane `j mod W`.
@@ -51,4 +50,12 @@ pub(crate) fn fold<T: Float>(mut s: Stripe<T>) -> T {
         w /= 2;
     }
     s[0]
+}
+
+/// The block tree's `(+)` on lane partials: `l[i] + r[i]` for `i < W`.
+pub(crate) fn add_lanes<T: Float>(mut l: Stripe<T>, r: Stripe<T>) -> Stripe<T> {
+    for i in 0..T::W {
+        l[i] = l[i] + r[i];
+    }
+    l
 }

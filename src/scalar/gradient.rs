@@ -38,7 +38,25 @@ pub(crate) fn gradient<T: Params>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
-    let (gb, l) = crate::tree::row_block_tree(
+    let (gb, l) = sums(loss, x, y, w, b, grad_w);
+    let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
+    for gj in grad_w.iter_mut() {
+        *gj = *gj / mt;
+    }
+    (grad_b, loss)
+}
+
+/// Steps 1-3: the row blocks and the block tree, before the means; leaves
+/// `g` in `grad_w`, returns the sums `(gb, l)`.
+pub(crate) fn sums<T: Params>(
+    loss: Loss,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    grad_w: &mut [T],
+) -> (T, T) {
+    crate::tree::row_block_tree(
         x,
         &mut *grad_w,
         &mut |bi, xb, g| {
@@ -55,10 +73,5 @@ pub(crate) fn gradient<T: Params>(
         },
         &mut super::gemv::add,
         &mut |(gbl, ll), (gbr, lr)| (gbl + gbr, ll + lr),
-    );
-    let (mt, grad_b, loss) = finish(loss, x.rows(), gb, l);
-    for gj in grad_w.iter_mut() {
-        *gj = *gj / mt;
-    }
-    (grad_b, loss)
+    )
 }
