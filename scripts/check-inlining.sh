@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 cargo build --release --example speed --quiet
 bin=target/release/examples/speed
 if ! command -v objdump >/dev/null; then
+    if [[ ${CI:-} == true ]]; then
+        echo "INLINING CHECK FAILED (CI=true): objdump not found (install binutils)" >&2
+        exit 1
+    fi
     echo "INLINING CHECK SKIPPED: objdump not found (install binutils)"
     exit 0
 fi

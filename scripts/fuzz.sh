@@ -6,7 +6,8 @@
 # SECONDS_PER_TARGET defaults to 30; the targets default to every [[bin]] of
 # fuzz/Cargo.toml. Installs the nightly toolchain and cargo-fuzz when they are
 # missing (if nightly cannot be installed it prints one line starting
-# "FUZZ SKIPPED:" and exits 0). Prints the executions of each target and fails
+# "FUZZ SKIPPED:" and exits 0, or fails under CI=true). Prints the
+# executions of each target and fails
 # if any target fails (its crash input is kept under fuzz/artifacts/TARGET/;
 # replay it with `cargo +nightly fuzz run TARGET fuzz/artifacts/TARGET/crash-...`).
 set -euo pipefail
@@ -23,6 +24,10 @@ if ! rustup toolchain list | grep -q '^nightly'; then
     echo "fuzz.sh: installing the nightly toolchain"
     if ! rustup toolchain install nightly --profile minimal; then
         # cargo-fuzz needs nightly (-Zsanitizer); without it nothing can run.
+        if [[ ${CI:-} == true ]]; then
+            echo "FUZZ FAILED (CI=true): the nightly toolchain is missing and could not be installed" >&2
+            exit 1
+        fi
         echo "FUZZ SKIPPED: the nightly toolchain is missing and could not be installed"
         exit 0
     fi

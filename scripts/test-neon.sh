@@ -16,7 +16,8 @@
 # with apt-get, Debian's gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and
 # qemu-user (.cargo/config.toml names the linker and the qemu runner). If
 # they cannot be installed it prints one line starting "NEON TESTS SKIPPED:"
-# and exits 0; a failing test fails the script.
+# and exits 0, except under CI=true, where that is a failure; a failing test
+# fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,10 @@ target=aarch64-unknown-linux-gnu
 export DOTGRAD_QC_TESTS=${DOTGRAD_QC_TESTS:-10000}
 
 skip() {
+    if [[ ${CI:-} == true ]]; then
+        echo "NEON TESTS FAILED (CI=true, so a missing tool is an error): $*" >&2
+        exit 1
+    fi
     echo "NEON TESTS SKIPPED: $*"
     exit 0
 }

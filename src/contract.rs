@@ -102,7 +102,11 @@
 //!
 //! **Accuracy.** With `k = R + ceil(log2(blocks))` (at most `R` sequential
 //! FMAs per block, then one level per tree level),
-//! `|out[j] - exact_j| <= gamma(k) * sum_i |v[i] X[i][j]| + k * eta`.
+//! `|out[j] - exact_j| <= gamma(k) * sum_i |v[i] X[i][j]| + (1 + gamma(k)) * m * eta / 2`.
+//! The underflow term counts one `eta / 2` per FMA (there are `m` of them
+//! into each `out[j]`; additions of subnormals are exact), as `dot`'s does:
+//! 3000 products of `0.375 eta` each round to `+0.0`, an error of
+//! `1125 eta`, where an earlier `k * eta` stated 260 `eta`.
 //!
 //! ### Batch gradient of linear regression
 //! The model is `f(x) = w.x + b`, the loss `J = 1/(2m) * sum_i (f(X[i]) - y_i)^2`
@@ -128,9 +132,14 @@
 //! ones. `|ê_i - e_i| <= delta_i = dot_error_bound(n, sum_j |X[i][j] w[j]|) + u (|p̂_i| + |ê_i|) + 2 eta`
 //! (the dot, then one rounding each for `+ b` and `- y_i`). With
 //! `k = R + ceil(log2(blocks))`:
-//! - `|grad_w[j] - 1/m sum_i e_i X[i][j]| <= (gamma(k) sum_i |ê_i X[i][j]| + k eta + sum_i delta_i |X[i][j]|) / m + u |grad_w[j]| + eta`;
+//! - `|grad_w[j] - 1/m sum_i e_i X[i][j]| <= (gamma(k) sum_i |ê_i X[i][j]| + (1 + gamma(k)) m eta / 2 + sum_i delta_i |X[i][j]|) / m + u |grad_w[j]| + eta`;
 //! - `|grad_b - 1/m sum_i e_i| <= (gamma(k) sum_i |ê_i| + sum_i delta_i) / m + u |grad_b| + eta`;
-//! - `|loss - 1/(2m) sum_i e_i^2| <= (gamma(k) sum_i ê_i^2 + k eta + sum_i (2 |ê_i| delta_i + delta_i^2)) / (2m) + u |loss| + eta`.
+//! - `|loss - 1/(2m) sum_i e_i^2| <= (gamma(k) sum_i ê_i^2 + (1 + gamma(k)) m eta / 2 + sum_i (2 |ê_i| delta_i + delta_i^2)) / (2m) + u |loss| + eta`.
+//!
+//! The `m eta / 2` terms count the FMAs whose results may be subnormal (as
+//! for `gemv_t`); the `+ u |.| + eta` terms the final division, whose
+//! rounding of a subnormal quotient is absolute: `grad_w = 1536 eta / 1024
+//! = 1.5 eta` rounds to `2 eta`.
 //!
 //! The tests check these against compensated f64 references.
 //!
@@ -301,6 +310,33 @@
 //!
 //! `tests/optim/accuracy.rs` checks these bounds step by step along many
 //! random trajectories, against PyTorch's formulas evaluated in `f64`.
+//!
+//! ## Threads and machines
+//! Every reduction is split on its own block boundaries (blocks of `E`
+//! elements for `dot`, row blocks of `R` rows for `gemv_t` and the
+//! gradients) and combined by the block tree above; nothing else changes.
+//! A thread (with [`Par`](crate::Par) on the handle and the `rayon`
+//! feature) or a worker process computes whole subtrees `T(lo..hi)` of the
+//! canonical tree, each by the sequential kernel on its blocks alone (the
+//! tree's shape depends only on the number of blocks, so `T(lo..hi)` over
+//! a range equals the subtree of the whole); the tree's remaining `(+)`
+//! and, last, the fold (`dot`) or the means (`/ m` of the gradients) are
+//! applied once. So the result has the same bits for any number of threads
+//! or workers.
+//!
+//! - Threads split only at the tree's own split points (`lo + P`), giving
+//!   each half a share of the threads in proportion to its blocks, and stop
+//!   splitting at subtrees smaller than a least task size
+//!   ([`Kernels::with_task_bytes`](crate::Kernels::with_task_bytes)): the
+//!   size changes the speed, never the bits.
+//! - A worker holding blocks `lo..hi` (a range that starts on a block
+//!   boundary and ends on one or at the end of the input) carries the
+//!   maximal subtrees of the canonical tree inside its range: at most
+//!   `2 ceil(log2(blocks))` of them, whatever the number of workers
+//!   ([`Partial`](crate::Partial)). Combining the partials of every range,
+//!   in order, finishes the same tree. Partials carry sums, never means.
+//! - `gemv` splits its rows anywhere (each row is its own `dot`), and the
+//!   element-wise kernels split their elements anywhere.
 //!
 //! ## What is not promised
 //! - NaN payloads and the sign of a NaN.

@@ -28,11 +28,11 @@ use crate::par::Par;
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Backend {
     Scalar,
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     Avx2(crate::arch::x86_64::Avx2),
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     Avx512(crate::arch::x86_64::Avx512),
-    #[cfg(target_arch = "aarch64")]
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
     Neon(crate::arch::aarch64::Neon),
 }
 
@@ -40,11 +40,11 @@ impl Backend {
     fn isa(self) -> Isa {
         match self {
             Backend::Scalar => Isa::Scalar,
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             Backend::Avx2(_) => Isa::Avx2,
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             Backend::Avx512(_) => Isa::Avx512,
-            #[cfg(target_arch = "aarch64")]
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Backend::Neon(_) => Isa::Neon,
         }
     }
@@ -55,11 +55,11 @@ impl Backend {
     fn detect(isa: Isa) -> Option<Backend> {
         match isa {
             Isa::Scalar => Some(Backend::Scalar),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             Isa::Avx2 => crate::arch::x86_64::Avx2::try_new().map(Backend::Avx2),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             Isa::Avx512 => crate::arch::x86_64::Avx512::try_new().map(Backend::Avx512),
-            #[cfg(target_arch = "aarch64")]
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Isa::Neon => crate::arch::aarch64::Neon::try_new().map(Backend::Neon),
             #[allow(unreachable_patterns)]
             _ => None,
@@ -73,17 +73,17 @@ impl Backend {
     #[inline(always)]
     unsafe fn assume(i: u8) -> Backend {
         match i {
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             1 => {
                 // SAFETY: the caller's contract: AVX2 detection succeeded.
                 Backend::Avx2(unsafe { crate::arch::x86_64::Avx2::new_unchecked() })
             }
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             2 => {
                 // SAFETY: the caller's contract: AVX-512 detection succeeded.
                 Backend::Avx512(unsafe { crate::arch::x86_64::Avx512::new_unchecked() })
             }
-            #[cfg(target_arch = "aarch64")]
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             3 => {
                 // SAFETY: the caller's contract: NEON detection succeeded.
                 Backend::Neon(unsafe { crate::arch::aarch64::Neon::new_unchecked() })
@@ -151,19 +151,19 @@ macro_rules! run_seq {
         let op = $op;
         match op.k.backend {
             $crate::dispatch::Backend::Scalar => $crate::dispatch::Kernel::scalar(op),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             $crate::dispatch::Backend::Avx2(s) => $crate::lanes::Simd::vectorize(
                 s,
                 #[inline(always)]
                 || $crate::dispatch::Kernel::simd(op, s),
             ),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             $crate::dispatch::Backend::Avx512(s) => $crate::lanes::Simd::vectorize(
                 s,
                 #[inline(always)]
                 || $crate::dispatch::Kernel::simd(op, s),
             ),
-            #[cfg(target_arch = "aarch64")]
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             $crate::dispatch::Backend::Neon(s) => $crate::lanes::Simd::vectorize(
                 s,
                 #[inline(always)]
@@ -182,19 +182,19 @@ macro_rules! with_backend {
     ($k:expr, $s:ident => $simd:expr, scalar => $scalar:expr) => {
         match $k.backend {
             $crate::dispatch::Backend::Scalar => $scalar,
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             $crate::dispatch::Backend::Avx2($s) => $crate::lanes::Simd::vectorize(
                 $s,
                 #[inline(always)]
                 || $simd,
             ),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             $crate::dispatch::Backend::Avx512($s) => $crate::lanes::Simd::vectorize(
                 $s,
                 #[inline(always)]
                 || $simd,
             ),
-            #[cfg(target_arch = "aarch64")]
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             $crate::dispatch::Backend::Neon($s) => $crate::lanes::Simd::vectorize(
                 $s,
                 #[inline(always)]

@@ -134,12 +134,19 @@ impl fmt::Display for Error {
                 f,
                 "parallelism {par:?} needs dotgrad's `rayon` feature, which this build lacks"
             ),
-            Error::TargetLacksIsa(isa) => write!(
-                f,
-                "the {isa} backend is for {}; this build targets {}",
-                isa.arch().unwrap_or("every architecture"),
-                crate::isa::TARGET_ARCH
-            ),
+            Error::TargetLacksIsa(isa) => match isa.arch() {
+                Some(arch) if arch == crate::isa::TARGET_ARCH => write!(
+                    f,
+                    "the {isa} backend needs {arch} with its vector registers; this build \
+                     targets {arch} without them (soft-float)"
+                ),
+                arch => write!(
+                    f,
+                    "the {isa} backend is for {}; this build targets {}",
+                    arch.unwrap_or("every architecture"),
+                    crate::isa::TARGET_ARCH
+                ),
+            },
             Error::UnknownIsa(name) => write!(
                 f,
                 "unknown backend {name}: expected one of scalar, avx2, avx512, neon"

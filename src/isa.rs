@@ -50,14 +50,15 @@ impl Isa {
         }
     }
 
-    /// Whether this build's target architecture has the backend at all (a
-    /// CPU of the architecture may still lack it: see
-    /// [`Isa::is_available`]).
+    /// Whether this build's target has the backend at all (a CPU of the
+    /// architecture may still lack it: see [`Isa::is_available`]). The SIMD
+    /// backends need their architecture with its vector registers enabled:
+    /// a soft-float target such as `x86_64-unknown-none` has none of them.
     pub const fn in_target(self) -> bool {
         match self {
             Isa::Scalar => true,
-            Isa::Avx2 | Isa::Avx512 => cfg!(target_arch = "x86_64"),
-            Isa::Neon => cfg!(target_arch = "aarch64"),
+            Isa::Avx2 | Isa::Avx512 => cfg!(all(target_arch = "x86_64", target_feature = "sse2")),
+            Isa::Neon => cfg!(all(target_arch = "aarch64", target_feature = "neon")),
         }
     }
 

@@ -39,12 +39,21 @@
 //! - `alloc`: kernels that need scratch memory.
 //!
 //! Without default features the crate is `no_std`.
-#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
+// Targets without a SIMD backend (thumbv7em, wasm32, soft-float x86-64 and
+// aarch64) run the scalar reference only: the kernel bodies are unused there.
+#![cfg_attr(
+    not(any(
+        all(target_arch = "x86_64", target_feature = "sse2"),
+        all(target_arch = "aarch64", target_feature = "neon")
+    )),
+    allow(dead_code)
+)]
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", test))]
 extern crate alloc;
 
 mod arch;

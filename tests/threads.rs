@@ -3,7 +3,6 @@
 //! `Par::Threads(n)` in the global pool), on shapes across many blocks, with
 //! the least task size so that every split the block tree allows happens.
 //! Needs the `rayon` feature (`cargo test --release --features rayon`).
-#![cfg(feature = "rayon")]
 
 mod common;
 

@@ -336,7 +336,10 @@ fn gemv_t_within_bound<T: TestFloat>() {
                     abs += p.abs();
                 }
                 let r = r.value();
-                let bound = gamma::<T>(k) * abs + k * eta::<T>() + 2.0 * f64::EPSILON * abs;
+                // Each of the m FMAs into out[j] may lose eta/2 when its
+                // result is subnormal (the contract's underflow term).
+                let under = (1.0 + gamma::<T>(k)) * c.rows as f64 * eta::<T>() / 2.0;
+                let bound = gamma::<T>(k) * abs + under + 2.0 * f64::EPSILON * abs;
                 let ok = !out[j].to_f64().is_finite() || (out[j].to_f64() - r).abs() <= bound;
                 if !ok {
                     eprintln!(
@@ -434,6 +437,7 @@ fn gradient_within_bound<T: TestFloat>(model: Model) {
                 return true;
             }
             let mf = m as f64;
+            let under = (1.0 + gamma::<T>(k)) * mf * et / 2.0;
             let mut ok = true;
             for j in 0..n {
                 let (mut r, mut abs, mut de) = (Sum::default(), 0.0, 0.0);
@@ -444,7 +448,7 @@ fn gradient_within_bound<T: TestFloat>(model: Model) {
                     de += delta[i] * xij.abs();
                 }
                 let got = gw[j].to_f64();
-                let bound = (gamma::<T>(k) * abs + k * et + de) / mf + u * got.abs() + et;
+                let bound = (gamma::<T>(k) * abs + under + de) / mf + u * got.abs() + et;
                 if (got - r.value() / mf).abs() > bound {
                     eprintln!(
                         "{isa} grad_w[{j}] = {got:e}, ref {:e}, bound {bound:e}",
@@ -481,7 +485,7 @@ fn gradient_within_bound<T: TestFloat>(model: Model) {
                 ),
             };
             let got = g.loss.to_f64();
-            let bound = (gamma::<T>(k) * terms + k * et + loss_err) / scale + u * got.abs() + et;
+            let bound = (gamma::<T>(k) * terms + under + loss_err) / scale + u * got.abs() + et;
             if (got - loss_ref.value() / scale).abs() > bound {
                 eprintln!(
                     "{isa} loss = {got:e}, ref {:e}, bound {bound:e}",
@@ -512,4 +516,99 @@ fn logistic_gradient_f32_within_bound() {
 #[test]
 fn logistic_gradient_f64_within_bound() {
     gradient_within_bound::<f64>(Model::Logistic);
+}
+
+// ---- The bounds at their edges: the underflow terms and the final division ----
+
+/// `gemv_t` with m subnormal products: the FMAs' rounding in the subnormal
+/// range adds up to `m * eta / 2`, far more than the `k * eta` an earlier
+/// version of the bound stated (260 eta here), and the bound holds.
+#[test]
+fn gemv_t_underflow_term_grows_with_the_rows() {
+    let eta = f64::from(f32::from_bits(1));
+    let m = 3000;
+    // v_i = 2^-74, X_i = 1.5 * 2^-77: each product is 0.375 eta, which
+    // rounds to +0.0, so out = +0.0 where the exact value is 1125 eta.
+    let v = vec![2f32.powi(-74); m];
+    let x = vec![1.5 * 2f32.powi(-77); m];
+    let xm = dotgrad::Matrix::from_rows(&x, m, 1).unwrap();
+    let k = k_rows(m);
+    let bound = gamma::<f32>(k) * (1125.0 * eta) + (1.0 + gamma::<f32>(k)) * m as f64 * eta / 2.0;
+    for isa in available() {
+        let mut out = [7.0f32];
+        Kernels::new(isa).unwrap().gemv_t(xm, &v, &mut out).unwrap();
+        assert_eq!(out[0].to_bits(), 0, "{isa}");
+        let err = 1125.0 * eta;
+        assert!(
+            err <= bound,
+            "{isa}: error {err:e} above the bound {bound:e}"
+        );
+        assert!(
+            err > k * eta,
+            "the old k*eta term ({:e}) is too small",
+            k * eta
+        );
+    }
+}
+
+/// Inputs that reach the `gemv_t` underflow term: every product is exactly
+/// `eta / 2`, which rounds to even (+0.0) in each FMA, so the whole sum is
+/// lost: the error is `m * eta / 2` exactly, at the bound.
+#[test]
+fn gemv_t_bound_is_reached_by_half_eta_products() {
+    let eta = f64::from(f32::from_bits(1));
+    for m in [1usize, 255, 256, 257, 1000, 5000] {
+        let v = vec![2f32.powi(-74); m];
+        let x = vec![2f32.powi(-76); m];
+        let xm = dotgrad::Matrix::from_rows(&x, m, 1).unwrap();
+        let k = k_rows(m);
+        let exact = m as f64 * eta / 2.0;
+        let bound = gamma::<f32>(k) * exact + (1.0 + gamma::<f32>(k)) * exact;
+        for isa in available() {
+            let mut out = [7.0f32];
+            Kernels::new(isa).unwrap().gemv_t(xm, &v, &mut out).unwrap();
+            let err = (f64::from(out[0]) - exact).abs();
+            assert_eq!(err, exact, "{isa} m={m}: every product rounds away");
+            assert!(
+                err <= bound && err >= 0.99 * bound,
+                "{isa} m={m}: {err:e} vs {bound:e}"
+            );
+        }
+    }
+}
+
+/// The linear gradient's final division rounds a subnormal quotient by up
+/// to `eta / 2` absolute: m = 1024, n = 1, w = 0, b = 0, y = -1, X = eta for
+/// 512 rows and 2 eta for the rest gives grad_w = 1536 eta / 1024 = 1.5 eta,
+/// which rounds to 2 eta. The bound (with its `+ u |grad_w| + eta`) holds;
+/// without the division's term it would not (0.5 eta above 0.252 eta).
+#[test]
+fn linear_gradient_bound_covers_the_final_division() {
+    let eta32 = f32::from_bits(1);
+    let eta = f64::from(eta32);
+    let m = 1024;
+    let x: Vec<f32> = (0..m)
+        .map(|i| if i < 512 { eta32 } else { 2.0 * eta32 })
+        .collect();
+    let y = vec![-1.0f32; m];
+    let xm = dotgrad::Matrix::from_rows(&x, m, 1).unwrap();
+    let k = k_rows(m);
+    let u = f32::UNIT_ROUNDOFF;
+    for isa in available() {
+        let mut gw = [7.0f32];
+        Kernels::new(isa)
+            .unwrap()
+            .linear_gradient(xm, &y, &[0.0], 0.0, &mut gw)
+            .unwrap();
+        let got = f64::from(gw[0]);
+        assert_eq!(gw[0], 2.0 * eta32, "{isa}");
+        let exact = 1.5 * eta;
+        let sum_abs = 1536.0 * eta;
+        let under = (1.0 + gamma::<f32>(k)) * m as f64 * eta / 2.0;
+        let bound = (gamma::<f32>(k) * sum_abs + under) / m as f64 + u * got.abs() + eta;
+        let err = (got - exact).abs();
+        assert!(err <= bound, "{isa}: {err:e} above {bound:e}");
+        let old = gamma::<f32>(k + 1.0) * sum_abs / m as f64 + k * eta / m as f64;
+        assert!(err > old, "the old bound ({old:e}) is broken by this case");
+    }
 }

@@ -123,10 +123,12 @@ impl<T: Real> Case<T> {
 ///
 /// Byte layout: bytes 0-1 rows (`% 1300`, so up to six 256-row blocks, and
 /// at least `min_rows`), bytes 2-3 columns (`% 300`: short rows, every
-/// stripe tail, several stripes), byte 4 the row padding (low nibble,
-/// `% 8`) and the start offset (high nibble); then `skip` bytes the target
-/// reads itself; then values of `T`, native endian, tiled over `X`, then
-/// `w`, `v` and `b`. A case is kept below 200k elements.
+/// stripe tail, several stripes; or, when the top bit of byte 3 is set,
+/// `% 3E`: rows longer than a dot block, whose dots run the block tree),
+/// byte 4 the row padding (low nibble, `% 8`) and the start offset (high
+/// nibble); then `skip` bytes the target reads itself; then values of `T`,
+/// native endian, tiled over `X`, then `w`, `v` and `b`. A case is kept
+/// below 200k elements (fewer rows for long ones).
 #[derive(Clone, Debug)]
 pub struct MatCase<T> {
     pub data: Vec<T>,
@@ -144,7 +146,12 @@ impl<T: Real> MatCase<T> {
     pub fn decode(bytes: &[u8], min_rows: usize, skip: usize) -> Option<Self> {
         let body = bytes.get(5 + skip..)?;
         let mut rows = (usize::from(u16::from_le_bytes([bytes[0], bytes[1]])) % 1300).max(min_rows);
-        let cols = usize::from(u16::from_le_bytes([bytes[2], bytes[3]])) % 300;
+        let raw_cols = usize::from(u16::from_le_bytes([bytes[2], bytes[3] & 0x7f]));
+        let cols = if bytes[3] & 0x80 != 0 {
+            raw_cols % (3 * T::E)
+        } else {
+            raw_cols % 300
+        };
         let stride = cols + usize::from(bytes[4] & 15) % 8;
         let offset = usize::from(bytes[4] >> 4);
         let vals: Vec<T> = body
@@ -340,4 +347,148 @@ fn first_difference<T: Real>(x: &[T], y: &[T]) -> Option<(usize, T, T)> {
         .enumerate()
         .find(|&(_, (&p, &q))| !same(p, q))
         .map(|(i, (&p, &q))| (i, p, q))
+}
+
+/// The gemv target (also `gemv_t`): every SIMD backend this CPU has returns
+/// Scalar's bits (both NaN counts as equal), for matrices of any shape, row
+/// stride and start offset decoded from the input ([`MatCase`], rows may be
+/// 0, `v` the vector of `gemv_t`), and never writes past `out`; a shape
+/// mismatch is an error that leaves `out` untouched.
+pub fn fuzz_gemv<T: Real>(bytes: &[u8]) {
+    let Some(c) = MatCase::<T>::decode(bytes, 0, 0) else {
+        return;
+    };
+    let x = c.matrix();
+    let sentinel = sentinel::<T>();
+    let mut want = vec![sentinel; c.rows + GUARD];
+    scalar().gemv(x, &c.w, c.b, &mut want[..c.rows]).unwrap();
+    let mut want_t = vec![sentinel; c.cols + GUARD];
+    scalar().gemv_t(x, &c.v, &mut want_t[..c.cols]).unwrap();
+    for k in simd_kernels() {
+        let mut got = vec![sentinel; c.rows + GUARD];
+        k.gemv(x, &c.w, c.b, &mut got[..c.rows]).unwrap();
+        assert!(
+            same_all(&got, &want),
+            "gemv {} {}x{} stride {} offset {}",
+            k.isa(),
+            c.rows,
+            c.cols,
+            c.stride,
+            c.offset
+        );
+        let mut got = vec![sentinel; c.cols + GUARD];
+        k.gemv_t(x, &c.v, &mut got[..c.cols]).unwrap();
+        assert!(
+            same_all(&got, &want_t),
+            "gemv_t {} {}x{} stride {} offset {}",
+            k.isa(),
+            c.rows,
+            c.cols,
+            c.stride,
+            c.offset
+        );
+    }
+    // A shape mismatch is an error and writes nothing.
+    let mut out = vec![sentinel; c.rows + 1];
+    assert!(dotgrad::gemv(x, &c.w, c.b, &mut out).is_err());
+    if let Some((_, w)) = c.w.split_last() {
+        assert!(dotgrad::gemv(x, w, c.b, &mut out[..c.rows]).is_err());
+    }
+    assert!(out.iter().all(|&o| same(o, sentinel)));
+}
+
+/// One gradient call on `k`.
+type GradRun<T> = fn(
+    Kernels,
+    dotgrad::Matrix<'_, T>,
+    &[T],
+    &[T],
+    T,
+    &mut [T],
+) -> Result<dotgrad::Gradient<T>, dotgrad::Error>;
+
+/// The gradient target: `linear_gradient` and `logistic_gradient` on the
+/// same input: every SIMD backend this CPU has returns Scalar's bits for
+/// `grad_w`, `grad_b` and the loss (both NaN counts as equal), for matrices
+/// of any shape, row stride and start offset, and never writes past
+/// `grad_w`; a shape mismatch is an error that leaves `grad_w` untouched.
+///
+/// Input layout: [`MatCase`] (at least 1 row) with one byte after its
+/// header, the label kind (`% 3`: 0-1 labels in {0, 1} from the signs of
+/// the values `v`; 2 the values themselves); `v` gives `y`.
+pub fn fuzz_gradient<T: Real>(bytes: &[u8]) {
+    let Some(mut c) = MatCase::<T>::decode(bytes, 1, 1) else {
+        return;
+    };
+    if bytes[5] % 3 < 2 {
+        for v in &mut c.v {
+            *v = T::from_f64(f64::from(u8::from(v.to_f64().is_sign_negative())));
+        }
+    }
+    let x = c.matrix();
+    let sentinel = sentinel::<T>();
+    let runs: [(&str, GradRun<T>); 2] = [
+        ("linear_gradient", |k, x, y, w, b, g| {
+            k.linear_gradient(x, y, w, b, g)
+        }),
+        ("logistic_gradient", |k, x, y, w, b, g| {
+            k.logistic_gradient(x, y, w, b, g)
+        }),
+    ];
+    for (name, run) in runs {
+        let mut want = vec![sentinel; c.cols + GUARD];
+        let wg = run(scalar(), x, &c.v, &c.w, c.b, &mut want[..c.cols]).unwrap();
+        for k in simd_kernels() {
+            let mut got = vec![sentinel; c.cols + GUARD];
+            let g = run(k, x, &c.v, &c.w, c.b, &mut got[..c.cols]).unwrap();
+            assert!(
+                same_all(&got, &want) && same(g.grad_b, wg.grad_b) && same(g.loss, wg.loss),
+                "{name} {} {}x{} stride {} offset {}: {g:?} vs {wg:?}",
+                k.isa(),
+                c.rows,
+                c.cols,
+                c.stride,
+                c.offset
+            );
+        }
+        // A shape mismatch is an error and writes nothing.
+        let mut gw = vec![sentinel; c.cols + 1];
+        assert!(run(Kernels::best(), x, &c.v, &c.w, c.b, &mut gw).is_err());
+        assert!(run(Kernels::best(), x, &c.v[1..], &c.w, c.b, &mut gw[..c.cols]).is_err());
+        assert!(gw.iter().all(|&o| same(o, sentinel)));
+    }
+}
+
+/// The sigmoid target: every backend writes Scalar's bits into the slice
+/// (both NaN counts as equal) and nothing outside it. Input: [`Case`]'s
+/// first vector (the second is ignored).
+pub fn fuzz_sigmoid<T: Real>(data: &[u8]) {
+    let Some(case) = Case::<T>::decode(data, 0) else {
+        return;
+    };
+    let mut want = case.a.clone();
+    scalar().sigmoid(want.slice_mut());
+    for k in simd_kernels() {
+        let mut got = case.a.clone();
+        k.sigmoid(got.slice_mut());
+        assert!(
+            same_all(got.whole(), want.whole()),
+            "sigmoid {:?} n={}: first difference at {:?}",
+            k.isa(),
+            case.a.slice().len(),
+            first_difference(got.whole(), want.whole())
+        );
+    }
+}
+
+/// A hyper-parameter from raw bits: as given when `raw`, else mapped into
+/// `[0, 1)` (non-finite values to `fallback`).
+pub fn param(x: f64, raw: bool, fallback: f64) -> f64 {
+    if raw {
+        x
+    } else if x.is_finite() {
+        x.abs().fract()
+    } else {
+        fallback
+    }
 }

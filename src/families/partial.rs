@@ -83,12 +83,15 @@ struct Node<T> {
 }
 
 /// The partial result of a reduction over one worker's contiguous range
-/// of the input (see the [module docs](self) and the contract's section on
-/// threads and machines).
+/// of the input: the maximal subtrees of the contract's block tree inside
+/// that range (see the [contract](crate::contract#threads-and-machines)).
+/// [`Partial::combine_dot`] and its siblings finish the tree from every
+/// worker's partial, in order, with the bits of one call on the whole
+/// input.
 ///
 /// Payload: at most `2 ceil(log2 B)` subtrees of `width + 2` elements each
 /// (`width` is `W` for `dot`, the matrix's columns otherwise), plus 16
-/// bytes per subtree and a 56-byte header in [`Partial::to_bytes`]. For a
+/// bytes per subtree and a 48-byte header in [`Partial::to_bytes`]. For a
 /// gradient of 1024 columns over 10^6 rows (3907 row blocks) that is at
 /// most 24 subtrees: under 100 KiB of f32, whatever the number of workers.
 #[derive(Clone, Debug)]
@@ -534,7 +537,7 @@ impl<T: Float> Partial<T> {
         ))
     }
 
-    /// The partial as bytes, to send to another process: a 56-byte header
+    /// The partial as bytes, to send to another process: a 48-byte header
     /// (`DGP1`, kind, element size, total, start, end, width, subtree
     /// count; integers little-endian `u64`) and, per subtree, its block
     /// range, its two sums and its vector (element bits little-endian).

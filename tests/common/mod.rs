@@ -603,6 +603,7 @@ pub fn run_gemv<T: TestFloat>(k: Kernels, c: &MatCase<T>) -> Vec<T> {
     out
 }
 
+#[cfg(feature = "alloc")]
 pub fn run_gemv_t<T: TestFloat>(k: Kernels, c: &MatCase<T>) -> Vec<T> {
     let mut out = vec![T::from_f64(7.0); c.cols];
     k.gemv_t(c.x(), c.v.slice(), &mut out).unwrap();
@@ -616,6 +617,7 @@ pub enum Model {
     Logistic,
 }
 
+#[cfg(feature = "alloc")]
 pub fn run_gradient<T: TestFloat>(
     k: Kernels,
     model: Model,
@@ -631,6 +633,7 @@ pub fn run_gradient<T: TestFloat>(
     (gw, g)
 }
 
+#[cfg(feature = "alloc")]
 pub fn same_gradient<T: TestFloat>(
     a: &(Vec<T>, dotgrad::Gradient<T>),
     b: &(Vec<T>, dotgrad::Gradient<T>),

@@ -1,0 +1,4 @@
+//! `linear_gradient` and `logistic_gradient` on f64: see
+//! [`dotgrad_fuzz::fuzz_gradient`].
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dotgrad_fuzz::fuzz_gradient::<f64>(data));
