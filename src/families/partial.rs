@@ -543,7 +543,7 @@ impl<T: Float> Partial<T> {
     /// range, its two sums and its vector (element bits little-endian).
     pub fn to_bytes(&self) -> Vec<u8> {
         let size = core::mem::size_of::<T>();
-        let mut out = Vec::with_capacity(56 + self.nodes.len() * (16 + (self.width + 2) * size));
+        let mut out = Vec::with_capacity(48 + self.nodes.len() * (16 + (self.width + 2) * size));
         out.extend_from_slice(b"DGP1");
         out.extend_from_slice(&[self.kind.code(), size as u8, 0, 0]);
         for v in [self.total, self.lo, self.hi, self.width, self.nodes.len()] {
