@@ -11,11 +11,14 @@ pyo3::create_exception!(
 );
 
 /// `dotgrad::Error` as an exception whose text is the error's `Display`:
-/// [`BackendUnavailableError`] for a backend this CPU lacks, `ValueError`
+/// [`BackendUnavailableError`] for a backend this CPU or this build's
+/// target lacks, `ValueError`
 /// for everything else (shapes, parameters, unknown backend names).
 pub(crate) fn crate_error(e: dotgrad::Error) -> PyErr {
     match e {
-        dotgrad::Error::IsaUnavailable(_) => BackendUnavailableError::new_err(e.to_string()),
+        dotgrad::Error::IsaUnavailable(_) | dotgrad::Error::TargetLacksIsa(_) => {
+            BackendUnavailableError::new_err(e.to_string())
+        }
         _ => PyValueError::new_err(e.to_string()),
     }
 }
