@@ -113,6 +113,20 @@ pub(crate) trait Lanes<T: Float>: Simd {
         ]
     }
 
+    /// Lane `l` is `s[l * stride]` for `l < len` (`len <= LANES`); the other
+    /// lanes are `+0.0` and read nothing. Panics unless every element read
+    /// lies in `s` (an internal invariant of the kernels, one compare per
+    /// call). The default goes through memory; backends with a gather
+    /// instruction replace it.
+    #[inline(always)]
+    fn gather(self, s: &[T], stride: usize, len: usize) -> Self::V {
+        let mut buf = [T::ZERO; 16];
+        for (l, b) in buf.iter_mut().enumerate().take(len.min(Self::LANES)) {
+            *b = s[l * stride];
+        }
+        self.load(&buf)
+    }
+
     // The lane moves of the address-aware `dot` schedule
     // (`kernels::dot::rotated_lanes`). The defaults go through memory and
     // are right for any backend; backends with `LOAD_ALIGN > 0` replace

@@ -126,6 +126,13 @@ impl<'a, T> Matrix<'a, T> {
         &self.data[i * self.stride..][..self.cols]
     }
 
+    /// The elements from the first row's start: row `i` is
+    /// `data()[i * stride..][..cols]` for `i < rows`.
+    #[inline(always)]
+    pub(crate) fn data(&self) -> &'a [T] {
+        self.data
+    }
+
     /// Rows `lo..hi` as a sub-matrix (`lo <= hi <= rows`, checked by the caller).
     #[inline]
     pub(crate) fn row_range(&self, lo: usize, hi: usize) -> Matrix<'a, T> {

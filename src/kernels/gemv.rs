@@ -16,6 +16,9 @@ use crate::matrix::Matrix;
 #[inline(always)]
 pub(crate) fn gemv<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     let m = x.rows().min(out.len());
+    if crate::kernels::narrow::takes::<T>(w.len()) {
+        return crate::kernels::narrow::gemv(s, x, w, b, out);
+    }
     if is_narrow::<T, S>(w.len()) {
         let wv = load_regs(s, w);
         for (i, o) in out.iter_mut().enumerate().take(m) {
@@ -32,6 +35,37 @@ pub(crate) fn gemv<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T,
 #[inline(always)]
 pub(crate) fn gemv_t<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
     use crate::params::R;
+    let n = x.cols();
+    if crate::kernels::narrow::takes::<T>(n) && x.rows() > 0 {
+        // The blocks' partials `LANES` blocks at a time, across the lanes,
+        // computed when the tree asks for the first block of a group.
+        let blocks = x.row_blocks();
+        let mut cache = alloc::vec![T::ZERO; S::LANES * n];
+        let mut lo = usize::MAX;
+        crate::tree::row_block_tree(
+            x,
+            out,
+            &mut |bi, _, g| {
+                if !(lo..lo.saturating_add(S::LANES)).contains(&bi) {
+                    lo = bi;
+                    let nb = S::LANES.min(blocks - bi);
+                    s.vectorize(
+                        #[inline(always)]
+                        || crate::kernels::narrow::gemv_t_group(s, x, v, bi, nb, &mut cache),
+                    );
+                }
+                g.copy_from_slice(&cache[(bi - lo) * n..][..n]);
+            },
+            &mut |a, b| {
+                s.vectorize(
+                    #[inline(always)]
+                    || add(s, a, b),
+                )
+            },
+            &mut |(), ()| (),
+        );
+        return;
+    }
     crate::tree::row_block_tree(
         x,
         out,

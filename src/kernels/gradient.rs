@@ -44,6 +44,42 @@ pub(crate) fn sums<T: Params, S: Lanes<T>, const LOG: bool>(
     b: T,
     grad_w: &mut [T],
 ) -> (T, T) {
+    let n = x.cols();
+    if crate::kernels::narrow::takes::<T>(n) {
+        // The blocks' sums `LANES` blocks at a time, across the lanes,
+        // computed when the tree asks for the first block of a group.
+        let blocks = x.row_blocks();
+        let mut cache = alloc::vec![T::ZERO; S::LANES * n];
+        let mut sums = [(T::ZERO, T::ZERO); 16];
+        let mut lo = usize::MAX;
+        return crate::tree::row_block_tree(
+            x,
+            &mut *grad_w,
+            &mut |bi, _, g| {
+                if !(lo..lo.saturating_add(S::LANES)).contains(&bi) {
+                    lo = bi;
+                    let nb = S::LANES.min(blocks - bi);
+                    s.vectorize(
+                        #[inline(always)]
+                        || {
+                            crate::kernels::narrow::gradient_group::<T, S, LOG>(
+                                s, x, y, w, b, bi, nb, &mut cache, &mut sums,
+                            )
+                        },
+                    );
+                }
+                g.copy_from_slice(&cache[(bi - lo) * n..][..n]);
+                sums[bi - lo]
+            },
+            &mut |a, c| {
+                s.vectorize(
+                    #[inline(always)]
+                    || add(s, a, c),
+                )
+            },
+            &mut |(gbl, ll), (gbr, lr)| (gbl + gbr, ll + lr),
+        );
+    }
     crate::tree::row_block_tree(
         x,
         &mut *grad_w,

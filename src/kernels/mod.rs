@@ -30,6 +30,7 @@ pub(crate) mod elementwise;
 pub(crate) mod gemv;
 #[cfg(feature = "alloc")]
 pub(crate) mod gradient;
+pub(crate) mod narrow;
 pub(crate) mod optim;
 pub(crate) mod rows;
 pub(crate) mod sigmoid;

@@ -101,6 +101,16 @@ fn from_lane32(t: Avx2, d: usize) -> __m256 {
     t.0.avx._mm256_castsi256_ps(ge)
 }
 
+/// Whether a gather of `len` lanes `stride` apart from the start of `s`
+/// stays in `s` and its element indices fit an `i32`; panics if it would
+/// read past `s` (see [`Lanes::gather`]). `false` selects the memory path.
+#[inline(always)]
+pub(super) fn gather_fits(len: usize, stride: usize, s_len: usize) -> bool {
+    let last = (len - 1).saturating_mul(stride);
+    assert!(last < s_len, "gather past the slice: {last} of {s_len}");
+    last <= i32::MAX as usize
+}
+
 impl Lanes<f32> for Avx2 {
     type V = __m256;
     type Stripe = [__m256; 8];
@@ -235,6 +245,29 @@ impl Lanes<f32> for Avx2 {
         // w = 1: lane 0 += lane 1.
         let x = sse._mm_add_ss(x, sse._mm_shuffle_ps::<1>(x, x));
         sse._mm_cvtss_f32(x)
+    }
+    #[inline(always)]
+    fn gather(self, s: &[f32], stride: usize, len: usize) -> __m256 {
+        let len = len.min(8);
+        if len == 0 {
+            return self.0.avx._mm256_setzero_ps();
+        }
+        if !gather_fits(len, stride, s.len()) {
+            let mut buf = [0.0f32; 8];
+            for (l, b) in buf.iter_mut().enumerate().take(len) {
+                *b = s[l * stride];
+            }
+            return Lanes::<f32>::load(self, &buf);
+        }
+        let (avx, avx2) = (self.0.avx, self.0.avx2);
+        let idx = avx2._mm256_mullo_epi32(iota(self), avx._mm256_set1_epi32(stride as i32));
+        let mask = avx._mm256_castsi256_ps(mask32(self, len));
+        // SAFETY: lanes `>= len` are masked off and read nothing; lane
+        // `l < len` reads `s[l * stride]`, in `s` by `gather_fits`, whose
+        // index fits the i32 offsets; the token proves AVX2.
+        unsafe {
+            avx2._mm256_mask_i32gather_ps::<4>(avx._mm256_setzero_ps(), s.as_ptr(), idx, mask)
+        }
     }
     #[inline(always)]
     fn shift_up(self, v: __m256, off: usize) -> __m256 {
@@ -387,6 +420,29 @@ impl Lanes<f64> for Avx2 {
         // w = 1: lane 0 += lane 1.
         let x = sse2._mm_add_sd(x, sse2._mm_unpackhi_pd(x, x));
         sse2._mm_cvtsd_f64(x)
+    }
+    #[inline(always)]
+    fn gather(self, s: &[f64], stride: usize, len: usize) -> __m256d {
+        let len = len.min(4);
+        if len == 0 {
+            return self.0.avx._mm256_setzero_pd();
+        }
+        if !gather_fits(len, stride, s.len()) {
+            let mut buf = [0.0f64; 4];
+            for (l, b) in buf.iter_mut().enumerate().take(len) {
+                *b = s[l * stride];
+            }
+            return Lanes::<f64>::load(self, &buf);
+        }
+        let (sse2, sse41, avx, avx2) = (self.0.sse2, self.0.sse4_1, self.0.avx, self.0.avx2);
+        let iota4 = sse2._mm_set_epi32(3, 2, 1, 0);
+        let idx = sse41._mm_mullo_epi32(iota4, sse2._mm_set1_epi32(stride as i32));
+        let mask = avx._mm256_castsi256_pd(mask64(self, len));
+        // SAFETY: as for the f32 gather: masked lanes read nothing, the
+        // others stay in `s` (`gather_fits`); the token proves AVX2.
+        unsafe {
+            avx2._mm256_mask_i32gather_pd::<8>(avx._mm256_setzero_pd(), s.as_ptr(), idx, mask)
+        }
     }
     #[inline(always)]
     fn shift_up(self, v: __m256d, off: usize) -> __m256d {

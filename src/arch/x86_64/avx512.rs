@@ -223,6 +223,29 @@ impl Lanes<f32> for Avx512 {
         sse._mm_cvtss_f32(x)
     }
     #[inline(always)]
+    fn gather(self, s: &[f32], stride: usize, len: usize) -> __m512 {
+        let len = len.min(16);
+        let f = self.0.avx512f;
+        if len == 0 {
+            return f._mm512_setzero_ps();
+        }
+        if !super::avx2::gather_fits(len, stride, s.len()) {
+            let mut buf = [0.0f32; 16];
+            for (l, b) in buf.iter_mut().enumerate().take(len) {
+                *b = s[l * stride];
+            }
+            return Lanes::<f32>::load(self, &buf);
+        }
+        let iota = f._mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        let idx = f._mm512_mullo_epi32(iota, f._mm512_set1_epi32(stride as i32));
+        // SAFETY: lanes `>= len` are masked off and read nothing; lane
+        // `l < len` reads `s[l * stride]`, in `s` by `gather_fits`, whose
+        // index fits the i32 offsets; the token proves AVX-512 F.
+        unsafe {
+            _mm512_mask_i32gather_ps::<4>(f._mm512_setzero_ps(), mask16(len), idx, s.as_ptr())
+        }
+    }
+    #[inline(always)]
     fn shift_up(self, v: __m512, off: usize) -> __m512 {
         let f = self.0.avx512f;
         let iota = f._mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
@@ -411,6 +434,27 @@ impl Lanes<f64> for Avx512 {
         // w = 1.
         let x = sse2._mm_add_sd(x, sse2._mm_unpackhi_pd(x, x));
         sse2._mm_cvtsd_f64(x)
+    }
+    #[inline(always)]
+    fn gather(self, s: &[f64], stride: usize, len: usize) -> __m512d {
+        let len = len.min(8);
+        let f = self.0.avx512f;
+        if len == 0 {
+            return f._mm512_setzero_pd();
+        }
+        if !super::avx2::gather_fits(len, stride, s.len()) {
+            let mut buf = [0.0f64; 8];
+            for (l, b) in buf.iter_mut().enumerate().take(len) {
+                *b = s[l * stride];
+            }
+            return Lanes::<f64>::load(self, &buf);
+        }
+        let (avx, avx2) = (self.0.avx, self.0.avx2);
+        let iota = avx._mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+        let idx = avx2._mm256_mullo_epi32(iota, avx._mm256_set1_epi32(stride as i32));
+        // SAFETY: as for the f32 gather: masked lanes read nothing, the
+        // others stay in `s` (`gather_fits`); the token proves AVX-512 F.
+        unsafe { _mm512_mask_i32gather_pd::<8>(f._mm512_setzero_pd(), mask8(len), idx, s.as_ptr()) }
     }
     #[inline(always)]
     fn shift_up(self, v: __m512d, off: usize) -> __m512d {
