@@ -16,7 +16,7 @@ use crate::matrix::Matrix;
 #[inline(always)]
 pub(crate) fn gemv<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T, out: &mut [T]) {
     let m = x.rows().min(out.len());
-    if crate::kernels::narrow::takes::<T>(w.len()) {
+    if crate::kernels::narrow::takes::<T, S>(w.len(), crate::kernels::narrow::Kind::Gemv) {
         return crate::kernels::narrow::gemv(s, x, w, b, out);
     }
     if is_narrow::<T, S>(w.len()) {
@@ -36,7 +36,8 @@ pub(crate) fn gemv<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T,
 pub(crate) fn gemv_t<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
     use crate::params::R;
     let n = x.cols();
-    if crate::kernels::narrow::takes::<T>(n) && x.rows() > 0 {
+    if crate::kernels::narrow::takes::<T, S>(n, crate::kernels::narrow::Kind::GemvT) && x.rows() > 0
+    {
         // The blocks' partials `LANES` blocks at a time, across the lanes,
         // computed when the tree asks for the first block of a group.
         let blocks = x.row_blocks();

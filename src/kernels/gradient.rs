@@ -45,7 +45,7 @@ pub(crate) fn sums<T: Params, S: Lanes<T>, const LOG: bool>(
     grad_w: &mut [T],
 ) -> (T, T) {
     let n = x.cols();
-    if crate::kernels::narrow::takes::<T>(n) {
+    if crate::kernels::narrow::takes::<T, S>(n, crate::kernels::narrow::Kind::Gradient) {
         // The blocks' sums `LANES` blocks at a time, across the lanes,
         // computed when the tree asks for the first block of a group.
         let blocks = x.row_blocks();

@@ -29,11 +29,31 @@ use crate::params::{Params, R};
 /// The widest rows (columns) the across-rows kernels take.
 pub(crate) const NMAX: usize = 16;
 
+/// The kernels with an across-rows form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Gemv,
+    GemvT,
+    Gradient,
+}
+
 /// Whether rows of `n` columns take the across-rows kernels: `1..=NMAX`,
-/// narrower than a stripe (so some stripe lane is `+0.0`).
+/// narrower than a stripe (so some stripe lane is `+0.0`), and narrow
+/// enough that the gathers (about one element a cycle) beat the row path
+/// (one horizontal tree a row). The limits are measured (benches/RESULTS.md,
+/// "Narrow matrices": 20000 rows, AVX2 and AVX-512, f32 and f64); NEON's
+/// follow the same rule by register width, unmeasured.
 #[inline(always)]
-pub(crate) fn takes<T: Float>(n: usize) -> bool {
-    n >= 1 && n <= NMAX && n < T::W
+pub(crate) fn takes<T: Float, S: Lanes<T>>(n: usize, kind: Kind) -> bool {
+    let l = S::LANES;
+    let upto = match kind {
+        Kind::Gemv => (l / 2).min(5),
+        Kind::GemvT => (l / 4).min(2),
+        Kind::Gradient if l < 8 => 3,
+        Kind::Gradient if core::mem::size_of::<T>() == 4 => 5,
+        Kind::Gradient => 4,
+    };
+    n >= 1 && n <= upto.min(NMAX) && n < T::W
 }
 
 /// Runs `$body` with `$np` the power of two at or above `$n` (`1..=16`), a
