@@ -16,7 +16,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use dotgrad::{AdamParams, Float, Isa, Kernels, Matrix};
+use dotgrad::{AdamParams, Float, Isa, Kernels, Matrix, Par};
 
 /// One kernel on one element type: a family of rows in the report.
 struct Case {
@@ -469,40 +469,56 @@ fn main() {
     }
     println!("timing:   median of samples; inputs 64-byte aligned; * marks the chosen backend\n");
 
+    // With the `rayon` feature, every backend also runs on all cores (the
+    // same bits; `threads` says how many), beside one thread.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threaded = cores > 1 && Kernels::best().with_par(Par::All).is_ok();
+    if threaded {
+        println!("threads:  1 and {cores} (Par::All; the `rayon` feature is on)\n");
+    } else if cores > 1 {
+        println!("threads:  1 (build with `--features rayon` for a {cores}-thread column)\n");
+    }
     let header = [
         "kernel",
         "size",
         "n",
         "backend",
+        "threads",
         "time/call",
         "GB/s",
         "elem/ns",
         "vs naive",
     ];
-    let right = [false, false, true, false, true, true, true, true];
-    let mut rows: Vec<[String; 8]> = Vec::new();
+    let right = [false, false, true, false, true, true, true, true, true];
+    let mut rows: Vec<[String; 9]> = Vec::new();
     for case in CASES {
         for &(level, n) in &plan.sizes {
             let mut run = (case.setup)(n);
             let naive = measure(&mut || run(None), plan);
-            let mut add = |backend: String, ns: f64| {
+            let mut add = |backend: String, threads: usize, ns: f64| {
                 rows.push([
                     case.name.to_string(),
                     level.to_string(),
                     fmt_n(n),
                     backend,
+                    threads.to_string(),
                     fmt_time(ns),
                     format!("{:.2}", (case.bytes_per_elem * n) as f64 / ns),
                     format!("{:.2}", n as f64 / ns),
                     format!("{:.2}x", naive / ns),
                 ]);
             };
-            add("naive".to_string(), naive);
+            add("naive".to_string(), 1, naive);
             for &isa in &avail {
                 let k = Kernels::new(isa).expect("listed as available");
                 let ns = measure(&mut || run(Some(k)), plan);
                 let mark = if isa == chosen { "*" } else { "" };
-                add(format!("{isa}{mark}"), ns);
+                add(format!("{isa}{mark}"), 1, ns);
+                if threaded {
+                    let kt = k.with_par(Par::All).expect("checked above");
+                    let ns = measure(&mut || run(Some(kt)), plan);
+                    add(format!("{isa}{mark}"), cores, ns);
+                }
             }
         }
     }
