@@ -246,26 +246,49 @@ pub(crate) fn store_regs<T: Float, S: Lanes<T>>(s: S, v: &mut [T], r: &[S::V; NA
 /// `w` already in registers. The row fills the first registers of one
 /// stripe: lane `j` gets `fma(x[j], w[j], +0.0)`, and every other lane is
 /// `+0.0` (`fma(0, 0, +0.0)` for lanes past the end), exactly as in the
-/// general loop; then the full `fold`.
+/// general loop; then the `fold`. The fold's register tree adds whole
+/// registers of `+0.0` at its first levels when the row spans fewer than
+/// half the stripe's registers: such an addition only turns `-0.0` into
+/// `+0.0` ("normalises"), and normalising commutes with addition
+/// (`norm(a) + norm(b) == norm(a + b)`), so those levels are skipped and
+/// one `+ 0.0` on the result stands for them: the same bits.
 #[inline(always)]
 pub(crate) fn dot_narrow<T: Float, S: Lanes<T>>(s: S, row: &[T], w: &[S::V; NARROW]) -> T {
     let x = load_regs(s, row);
-    let mut acc = s.zero_stripe();
-    for (k, lane) in acc.as_mut().iter_mut().take(NARROW).enumerate() {
-        *lane = s.fma(x[k], w[k], *lane);
+    let k = stripe_regs::<T, S>();
+    // The registers the row spans, as a power of two (at most NARROW).
+    let kp = row.len().div_ceil(S::LANES).max(1).next_power_of_two();
+    let mut p = [s.zero(); NARROW];
+    for j in 0..NARROW {
+        if j < kp {
+            p[j] = s.fma(x[j], w[j], s.zero());
+        }
     }
-    fold(s, acc)
+    let mut h = NARROW / 2;
+    while h >= 1 {
+        if h < kp {
+            for j in 0..h {
+                p[j] = s.add(p[j], p[j + h]);
+            }
+        }
+        h /= 2;
+    }
+    let r = s.reduce(p[0]);
+    if kp < k { r + T::ZERO } else { r }
 }
 
-/// `g = fma(e, x, g)` register by register, for a short row `x` (lanes past
-/// the row's end are never stored).
+/// `g = fma(e, x, g)` register by register, for a short row `x`: the
+/// registers the row spans (lanes past the row's end are never stored).
 #[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn fold_narrow<T: Float, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW], row: &[T], e: T) {
     let x = load_regs(s, row);
     let ev = s.splat(e);
+    let kr = row.len().div_ceil(S::LANES);
     for k in 0..NARROW {
-        g[k] = s.fma(ev, x[k], g[k]);
+        if k < kr {
+            g[k] = s.fma(ev, x[k], g[k]);
+        }
     }
 }
 
