@@ -36,8 +36,49 @@ pub(crate) fn gemv<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T,
 pub(crate) fn gemv_t<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out: &mut [T]) {
     use crate::params::R;
     let n = x.cols();
-    if crate::kernels::narrow::takes::<T, S>(n, crate::kernels::narrow::Kind::GemvT) && x.rows() > 0
-    {
+    let gather = crate::kernels::narrow::takes::<T, S>(n, crate::kernels::narrow::Kind::GemvT);
+    if !gather && n <= 2 * S::LANES && x.rows() > 0 {
+        // Rows of one or two registers: `G` blocks' chains at a time,
+        // computed when the tree asks for the first block of a group.
+        let blocks = x.row_blocks();
+        let group = if n <= S::LANES { 8 } else { 4 };
+        let mut cache = alloc::vec![T::ZERO; group * n];
+        let mut lo = usize::MAX;
+        crate::tree::row_block_tree(
+            x,
+            out,
+            &mut |bi, _, g| {
+                if !(lo..lo.saturating_add(group)).contains(&bi) {
+                    lo = bi;
+                    let nb = group.min(blocks - bi);
+                    s.vectorize(
+                        #[inline(always)]
+                        || {
+                            if n <= S::LANES {
+                                crate::kernels::narrow::gemv_t_rows_group::<T, S, 1, 8>(
+                                    s, x, v, bi, nb, &mut cache,
+                                )
+                            } else {
+                                crate::kernels::narrow::gemv_t_rows_group::<T, S, 2, 4>(
+                                    s, x, v, bi, nb, &mut cache,
+                                )
+                            }
+                        },
+                    );
+                }
+                g.copy_from_slice(&cache[(bi - lo) * n..][..n]);
+            },
+            &mut |a, b| {
+                s.vectorize(
+                    #[inline(always)]
+                    || add(s, a, b),
+                )
+            },
+            &mut |(), ()| (),
+        );
+        return;
+    }
+    if gather && x.rows() > 0 {
         // The blocks' partials `LANES` blocks at a time, across the lanes,
         // computed when the tree asks for the first block of a group.
         let blocks = x.row_blocks();

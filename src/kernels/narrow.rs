@@ -329,3 +329,68 @@ fn gradient_np<T: Params, S: Lanes<T>, const LOG: bool, const NP: usize>(
         sums[q] = (gbs[q], ls[q]);
     }
 }
+
+/// The partials of `gemv_t` for `nb <= G` consecutive row blocks from `b0`
+/// of rows that span `KR` registers (`out[q * n ..][..n]` for block
+/// `b0 + q`), by the row path (`g = fma(v[i], X[i], g)` register by
+/// register, rows of each block in increasing order) with the `G` blocks'
+/// chains interleaved: each block's chain of FMAs is the contract's, and
+/// the blocks no longer wait for each other's latency.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn gemv_t_rows_group<T: Float, S: Lanes<T>, const KR: usize, const G: usize>(
+    s: S,
+    x: Matrix<'_, T>,
+    v: &[T],
+    b0: usize,
+    nb: usize,
+    out: &mut [T],
+) {
+    let (n, l) = (x.cols(), S::LANES);
+    let nb = nb.min(G);
+    let last_rows = (x.rows() - (b0 + nb - 1) * R).min(R);
+    let mut g = [[s.zero(); KR]; G];
+    let row_regs = |i: usize| {
+        let row = x.at(i);
+        let mut r = [s.zero(); KR];
+        for (k, reg) in r.iter_mut().enumerate() {
+            let o = k * l;
+            if o < n {
+                *reg = if n - o >= l {
+                    s.load(&row[o..])
+                } else {
+                    s.load_part(&row[o..])
+                };
+            }
+        }
+        r
+    };
+    for t in 0..R {
+        let blocks = if t < last_rows { nb } else { nb - 1 };
+        if blocks == 0 {
+            break;
+        }
+        for (q, gq) in g.iter_mut().enumerate() {
+            if q < blocks {
+                let i = (b0 + q) * R + t;
+                let (xr, vv) = (row_regs(i), s.splat(v[i]));
+                for k in 0..KR {
+                    gq[k] = s.fma(vv, xr[k], gq[k]);
+                }
+            }
+        }
+    }
+    for (q, gq) in g.iter().enumerate().take(nb) {
+        let o = &mut out[q * n..(q + 1) * n];
+        for (k, reg) in gq.iter().enumerate() {
+            let lo = k * l;
+            if lo < n {
+                if n - lo >= l {
+                    s.store(&mut o[lo..], *reg);
+                } else {
+                    s.store_part(&mut o[lo..], *reg);
+                }
+            }
+        }
+    }
+}
