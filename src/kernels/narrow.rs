@@ -33,7 +33,9 @@ pub(crate) const NMAX: usize = 16;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Gemv,
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     GemvT,
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     Gradient,
 }
 

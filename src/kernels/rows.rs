@@ -6,7 +6,7 @@
 
 use crate::element::Float;
 use crate::kernels::dot;
-use crate::lanes::{Lanes, fold, fold_each, stripe_regs};
+use crate::lanes::{Lanes, fold_each, stripe_regs};
 use crate::matrix::Matrix;
 
 /// Rows folded into a partial per pass over it (each loaded register of the
