@@ -71,9 +71,10 @@ mod params;
 mod scalar;
 mod tree;
 
-/// The README's examples, compiled and run as doctests.
+/// The README's examples, compiled and run as doctests (they use the
+/// default features' kernels).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "alloc"))]
 pub struct ReadmeDoctests;
 
 pub use dispatch::Kernels;
