@@ -37,75 +37,40 @@ pub(crate) fn gemv_t<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out
     use crate::params::R;
     let n = x.cols();
     let gather = crate::kernels::narrow::takes::<T, S>(n, crate::kernels::narrow::Kind::GemvT);
-    if !gather && n <= 2 * S::LANES && x.rows() > 0 {
-        // Rows of one or two registers: `G` blocks' chains at a time,
-        // computed when the tree asks for the first block of a group.
-        let blocks = x.row_blocks();
-        let group = if n <= S::LANES { 8 } else { 4 };
-        let mut cache = alloc::vec![T::ZERO; group * n];
-        let mut lo = usize::MAX;
-        crate::tree::row_block_tree(
+    if gather && x.rows() > 0 {
+        // The blocks' partials `LANES` blocks at a time, across the lanes.
+        gemv_t_groups(
+            s,
             x,
             out,
-            &mut |bi, _, g| {
-                if !(lo..lo.saturating_add(group)).contains(&bi) {
-                    lo = bi;
-                    let nb = group.min(blocks - bi);
-                    s.vectorize(
-                        #[inline(always)]
-                        || {
-                            if n <= S::LANES {
-                                crate::kernels::narrow::gemv_t_rows_group::<T, S, 1, 8>(
-                                    s, x, v, bi, nb, &mut cache,
-                                )
-                            } else {
-                                crate::kernels::narrow::gemv_t_rows_group::<T, S, 2, 4>(
-                                    s, x, v, bi, nb, &mut cache,
-                                )
-                            }
-                        },
-                    );
-                }
-                g.copy_from_slice(&cache[(bi - lo) * n..][..n]);
-            },
-            &mut |a, b| {
-                s.vectorize(
-                    #[inline(always)]
-                    || add(s, a, b),
-                )
-            },
-            &mut |(), ()| (),
+            S::LANES,
+            #[inline(always)]
+            |bi, nb, cache| crate::kernels::narrow::gemv_t_group(s, x, v, bi, nb, cache),
         );
         return;
     }
-    if gather && x.rows() > 0 {
-        // The blocks' partials `LANES` blocks at a time, across the lanes,
-        // computed when the tree asks for the first block of a group.
-        let blocks = x.row_blocks();
-        let mut cache = alloc::vec![T::ZERO; S::LANES * n];
-        let mut lo = usize::MAX;
-        crate::tree::row_block_tree(
-            x,
-            out,
-            &mut |bi, _, g| {
-                if !(lo..lo.saturating_add(S::LANES)).contains(&bi) {
-                    lo = bi;
-                    let nb = S::LANES.min(blocks - bi);
-                    s.vectorize(
-                        #[inline(always)]
-                        || crate::kernels::narrow::gemv_t_group(s, x, v, bi, nb, &mut cache),
-                    );
-                }
-                g.copy_from_slice(&cache[(bi - lo) * n..][..n]);
-            },
-            &mut |a, b| {
-                s.vectorize(
-                    #[inline(always)]
-                    || add(s, a, b),
-                )
-            },
-            &mut |(), ()| (),
-        );
+    if n <= 2 * S::LANES && x.rows() > 0 {
+        // Rows of one or two registers: 8 (or 4) blocks' chains at a time.
+        use crate::kernels::narrow::gemv_t_rows_group;
+        if n <= S::LANES {
+            gemv_t_groups(
+                s,
+                x,
+                out,
+                8,
+                #[inline(always)]
+                |bi, nb, cache| gemv_t_rows_group::<T, S, 1, 8>(s, x, v, bi, nb, cache),
+            );
+        } else {
+            gemv_t_groups(
+                s,
+                x,
+                out,
+                4,
+                #[inline(always)]
+                |bi, nb, cache| gemv_t_rows_group::<T, S, 2, 4>(s, x, v, bi, nb, cache),
+            );
+        }
         return;
     }
     crate::tree::row_block_tree(
@@ -117,6 +82,46 @@ pub(crate) fn gemv_t<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, v: &[T], out
                 #[inline(always)]
                 || gemv_t_block(s, xb, vb, g),
             )
+        },
+        &mut |a, b| {
+            s.vectorize(
+                #[inline(always)]
+                || add(s, a, b),
+            )
+        },
+        &mut |(), ()| (),
+    );
+}
+
+/// `out = X^T v` by the block tree, the blocks' partials computed `group`
+/// blocks at a time by `part(first block, blocks, partials)` (block
+/// `first + q`'s partial into `partials[q * n..][..n]`) when the tree asks
+/// for the first block of a group.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn gemv_t_groups<T: Float, S: Lanes<T>>(
+    s: S,
+    x: Matrix<'_, T>,
+    out: &mut [T],
+    group: usize,
+    mut part: impl FnMut(usize, usize, &mut [T]),
+) {
+    let (n, blocks) = (x.cols(), x.row_blocks());
+    let mut cache = alloc::vec![T::ZERO; group * n];
+    let mut lo = usize::MAX;
+    crate::tree::row_block_tree(
+        x,
+        out,
+        &mut |bi, _, g| {
+            if !(lo..lo.saturating_add(group)).contains(&bi) {
+                lo = bi;
+                let nb = group.min(blocks - bi);
+                s.vectorize(
+                    #[inline(always)]
+                    || part(bi, nb, &mut cache),
+                );
+            }
+            g.copy_from_slice(&cache[(bi - lo) * n..][..n]);
         },
         &mut |a, b| {
             s.vectorize(

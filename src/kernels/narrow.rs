@@ -348,25 +348,12 @@ pub(crate) fn gemv_t_rows_group<T: Float, S: Lanes<T>, const KR: usize, const G:
     nb: usize,
     out: &mut [T],
 ) {
-    let (n, l) = (x.cols(), S::LANES);
+    use crate::kernels::rows::{NARROW, load_regs, store_regs};
+    const { assert!(KR <= NARROW) };
+    let n = x.cols();
     let nb = nb.min(G);
     let last_rows = (x.rows() - (b0 + nb - 1) * R).min(R);
-    let mut g = [[s.zero(); KR]; G];
-    let row_regs = |i: usize| {
-        let row = x.at(i);
-        let mut r = [s.zero(); KR];
-        for (k, reg) in r.iter_mut().enumerate() {
-            let o = k * l;
-            if o < n {
-                *reg = if n - o >= l {
-                    s.load(&row[o..])
-                } else {
-                    s.load_part(&row[o..])
-                };
-            }
-        }
-        r
-    };
+    let mut g = [[s.zero(); NARROW]; G];
     for t in 0..R {
         let blocks = if t < last_rows { nb } else { nb - 1 };
         if blocks == 0 {
@@ -375,7 +362,7 @@ pub(crate) fn gemv_t_rows_group<T: Float, S: Lanes<T>, const KR: usize, const G:
         for (q, gq) in g.iter_mut().enumerate() {
             if q < blocks {
                 let i = (b0 + q) * R + t;
-                let (xr, vv) = (row_regs(i), s.splat(v[i]));
+                let (xr, vv) = (load_regs(s, x.at(i)), s.splat(v[i]));
                 for k in 0..KR {
                     gq[k] = s.fma(vv, xr[k], gq[k]);
                 }
@@ -383,16 +370,6 @@ pub(crate) fn gemv_t_rows_group<T: Float, S: Lanes<T>, const KR: usize, const G:
         }
     }
     for (q, gq) in g.iter().enumerate().take(nb) {
-        let o = &mut out[q * n..(q + 1) * n];
-        for (k, reg) in gq.iter().enumerate() {
-            let lo = k * l;
-            if lo < n {
-                if n - lo >= l {
-                    s.store(&mut o[lo..], *reg);
-                } else {
-                    s.store_part(&mut o[lo..], *reg);
-                }
-            }
-        }
+        store_regs(s, &mut out[q * n..(q + 1) * n], gq);
     }
 }
