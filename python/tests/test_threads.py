@@ -11,8 +11,11 @@ import pytest
 import dotgrad
 
 # Sizes that keep the scalar reference (software FMA) busy for tens of
-# milliseconds, long enough for another thread to be seen running.
+# milliseconds, long enough for another thread to be seen running. scale has
+# no FMA and runs at memory speed (3M elements took 0.3 ms in CI, too short
+# for a tick), so it gets a longer vector of its own.
 N = 3_000_000
+N_SCALE = 48_000_000
 M, K = 3000, 1000
 
 
@@ -22,10 +25,11 @@ def long_calls():
     x = rng.standard_normal((M, K)).astype(np.float32)
     y, w, v = rng.standard_normal(M).astype(np.float32), np.zeros(K, np.float32), np.ones(M, np.float32)
     s = np.zeros(N, np.float32)
+    long_s = np.zeros(N_SCALE, np.float32)
     return {
         "dot": lambda: dotgrad.dot(a, b, isa="scalar"),
         "axpy": lambda: dotgrad.axpy(0.5, a, s, isa="scalar"),
-        "scale": lambda: dotgrad.scale(0.5, s, isa="scalar"),
+        "scale": lambda: dotgrad.scale(0.5, long_s, isa="scalar"),
         "gemv": lambda: dotgrad.gemv(x, w, isa="scalar"),
         "gemv_t": lambda: dotgrad.gemv_t(x, v, isa="scalar"),
         "linear_gradient": lambda: dotgrad.linear_gradient(x, y, w, isa="scalar"),
@@ -55,7 +59,7 @@ def test_gil_is_released_during_the_kernel(name):
         started.set()
         while not stop.is_set():
             ticks.append(time.perf_counter())
-            time.sleep(0.0005)
+            time.sleep(0.0001)
 
     t = threading.Thread(target=ticker)
     t.start()
