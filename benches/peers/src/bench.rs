@@ -1,11 +1,59 @@
 //! What runs in one process: the cases, filtered by mode, measured together.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use dotgrad::Isa;
+use dotgrad::{Isa, Kernels, Par};
 
 use crate::harness::{self, Entry, Settings};
 use crate::report::{Kind, Row};
+
+/// `--threads`: how many threads every threaded implementation may use
+/// (dotgrad's `Par::Threads`, OpenBLAS's pool, faer's `Par::rayon`, the
+/// read floor); 1 unless set.
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sets the run's thread count (once, at start-up).
+pub fn set_threads(n: usize) {
+    THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The run's thread count.
+pub fn threads() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
+
+/// faer's parallelism for this run.
+pub fn faer_par() -> faer::Par {
+    match threads() {
+        1 => faer::Par::Seq,
+        n => faer::Par::rayon(n),
+    }
+}
+
+/// The dotgrad handles a case measures: every backend with the run's
+/// threads, and with `--threads` above 1 the detected backend once more
+/// on one thread (so one run gives the speed-up, against the same-run
+/// floors on one and on all threads).
+pub fn backends() -> Vec<(Isa, String, Kernels)> {
+    let n = threads();
+    let mut all = Vec::new();
+    for isa in Isa::available() {
+        let Ok(k) = Kernels::new(isa) else { continue };
+        if n == 1 {
+            all.push((isa, format!("dotgrad {isa}"), k));
+            continue;
+        }
+        let par = k
+            .with_par(Par::Threads(n))
+            .expect("dotgrad is built with rayon");
+        all.push((isa, format!("dotgrad {isa} {n}T"), par));
+        if isa == Isa::detected() {
+            all.push((isa, format!("dotgrad {isa} 1T"), k));
+        }
+    }
+    all
+}
 
 /// Which implementations this process measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,10 +92,10 @@ pub struct Set<'a> {
 impl<'a> Set<'a> {
     /// A dotgrad backend. The OpenBLAS-only run keeps the best one as the
     /// reference its OpenBLAS column is compared with, round by round.
-    pub fn dotgrad(&mut self, isa: Isa, run: impl FnMut() + 'a) {
-        if self.mode == Mode::All || isa == Isa::detected() {
+    pub fn dotgrad(&mut self, isa: Isa, name: &str, run: impl FnMut() + 'a) {
+        if self.mode == Mode::All || (isa == Isa::detected() && !name.ends_with(" 1T")) {
             self.entries
-                .push((Kind::Dotgrad, Entry::new(format!("dotgrad {isa}"), run)));
+                .push((Kind::Dotgrad, Entry::new(name.to_owned(), run)));
         }
     }
 
@@ -64,11 +112,38 @@ impl<'a> Set<'a> {
         self.entries.push((Kind::Peer, Entry::new(name, run)));
     }
 
-    /// The read floor.
-    pub fn floor(&mut self, run: impl FnMut() + 'a) {
-        if self.mode == Mode::All {
-            self.entries
-                .push((Kind::Floor, Entry::new("read floor", run)));
+    /// The read floor of two buffers, on the run's threads (and with
+    /// `--threads` above 1 on one thread too).
+    pub fn floor(&mut self, a: &'a [u8], b: &'a [u8]) {
+        if self.mode != Mode::All {
+            return;
+        }
+        let n = threads();
+        let name = if n == 1 {
+            String::from("read floor")
+        } else {
+            format!("read floor {n}T")
+        };
+        self.entries.push((
+            Kind::Floor,
+            Entry::new(name, move || {
+                std::hint::black_box(crate::floor::read2_par(
+                    std::hint::black_box(a),
+                    std::hint::black_box(b),
+                    n,
+                ));
+            }),
+        ));
+        if n > 1 {
+            self.entries.push((
+                Kind::Floor,
+                Entry::new("read floor 1T", move || {
+                    std::hint::black_box(crate::floor::read2(
+                        std::hint::black_box(a),
+                        std::hint::black_box(b),
+                    ));
+                }),
+            ));
         }
     }
 }

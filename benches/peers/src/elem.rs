@@ -59,7 +59,7 @@ macro_rules! elem {
                     x,
                     w.as_mat(),
                     1.0,
-                    faer::Par::Seq,
+                    crate::bench::faer_par(),
                 );
             }
 
@@ -74,7 +74,7 @@ macro_rules! elem {
                     x.transpose(),
                     v.as_mat(),
                     1.0,
-                    faer::Par::Seq,
+                    crate::bench::faer_par(),
                 );
             }
         }

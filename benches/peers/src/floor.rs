@@ -26,6 +26,38 @@ pub fn read2(a: &[u8], b: &[u8]) -> u64 {
     read_portable(a) | read_portable(b)
 }
 
+/// [`read2`] split into `threads` contiguous pieces (cut at 64-byte
+/// multiples, in proportion in both buffers) read in parallel on rayon's
+/// pool: the floor of a kernel running on that many threads.
+pub fn read2_par(a: &[u8], b: &[u8], threads: usize) -> u64 {
+    if threads <= 1 {
+        return read2(a, b);
+    }
+    let cut = |v: &[u8], t: usize| (v.len() * t / threads) / 64 * 64;
+    let piece = |t: usize| {
+        (
+            &a[cut(a, t)..if t + 1 == threads {
+                a.len()
+            } else {
+                cut(a, t + 1)
+            }],
+            &b[cut(b, t)..if t + 1 == threads {
+                b.len()
+            } else {
+                cut(b, t + 1)
+            }],
+        )
+    };
+    use rayon::prelude::*;
+    (0..threads)
+        .into_par_iter()
+        .map(|t| {
+            let (x, y) = piece(t);
+            read2(x, y)
+        })
+        .reduce(|| 0, |x, y| x | y)
+}
+
 /// The baseline loop (SSE2 on x86-64, NEON on aarch64 after auto-vectorization).
 fn read_portable(bytes: &[u8]) -> u64 {
     let mut acc = [0u64; 8];
@@ -124,6 +156,18 @@ mod tests {
                 assert_ne!(super::read2(&v, &v[..n / 3]), 0, "n={n} hot={hot}");
                 assert_ne!(super::read2(&v[..n / 2], &v[n / 2..]), 0, "n={n} hot={hot}");
                 assert_ne!(super::read_portable(&v), 0, "n={n} hot={hot}");
+                for t in [2, 3, 7] {
+                    assert_ne!(
+                        super::read2_par(&v, &v[..n / 3], t),
+                        0,
+                        "n={n} hot={hot} t={t}"
+                    );
+                    assert_ne!(
+                        super::read2_par(&v[..n / 2], &v[n / 2..], t),
+                        0,
+                        "n={n} hot={hot}"
+                    );
+                }
             }
         }
     }

@@ -14,6 +14,11 @@
 //! OpenBLAS environment (single thread, core as detected) and measures
 //! everything there; then it runs itself once more as a child with the core
 //! forced, measuring only OpenBLAS, and merges the child's rows.
+//!
+//! `--threads N` runs every threaded implementation on N threads (dotgrad
+//! `Par::Threads(N)`, OpenBLAS's pool, faer `Par::rayon(N)`, the read floor
+//! split N ways) and adds dotgrad's detected backend and the floor on one
+//! thread, so one run gives the speed-up next to the floor's.
 
 mod bench;
 mod elem;
@@ -51,6 +56,7 @@ struct Args {
     no_forced: bool,
     offset: usize,
     blocks: bool,
+    threads: usize,
 }
 
 const USAGE: &str =
@@ -64,6 +70,9 @@ const USAGE: &str =
                    AVX-512, Haswell with AVX2)
   --no-forced      skip the forced-core OpenBLAS run
   --blocks         only the diagnosis of dot's block tree: one call vs one call per 16 KiB block
+  --threads N      N threads for dotgrad, OpenBLAS, faer and the read floor, plus dotgrad
+                   and the floor on one thread beside them (default 1; report
+                   benches/peers/RESULTS-threads.md)
   --offset BYTES   start every buffer BYTES (0, 8, ..., 56) past a page boundary
                    (default 0; 16 is what malloc gives large blocks)";
 
@@ -78,6 +87,7 @@ fn parse_args() -> Args {
         no_forced: false,
         offset: 0,
         blocks: false,
+        threads: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -95,6 +105,16 @@ fn parse_args() -> Args {
             "--coretype" => a.coretype = Some(value("--coretype")),
             "--no-forced" => a.no_forced = true,
             "--blocks" => a.blocks = true,
+            "--threads" => {
+                let v = value("--threads");
+                match v.parse::<usize>() {
+                    Ok(n) if n >= 1 => a.threads = n,
+                    _ => {
+                        eprintln!("--threads takes a count >= 1, not {v:?}\n{USAGE}");
+                        std::process::exit(2)
+                    }
+                }
+            }
             "--offset" => {
                 let v = value("--offset");
                 match v.parse::<usize>() {
@@ -118,6 +138,8 @@ fn parse_args() -> Args {
     // A smoke run (CI) must not overwrite the committed results.
     let default = if a.smoke {
         "/target/RESULTS-smoke.md"
+    } else if a.threads > 1 {
+        "/RESULTS-threads.md"
     } else {
         "/RESULTS.md"
     };
@@ -127,7 +149,7 @@ fn parse_args() -> Args {
 }
 
 /// This binary, re-run with `args` and OpenBLAS's environment set for `role`.
-fn myself(role: &str, coretype: Option<&str>) -> Command {
+fn myself(role: &str, coretype: Option<&str>, threads: usize) -> Command {
     let exe = std::env::current_exe().expect("path of the running binary");
     let mut cmd = Command::new(exe);
     cmd.args(std::env::args_os().skip(1));
@@ -137,8 +159,8 @@ fn myself(role: &str, coretype: Option<&str>) -> Command {
     if let Some(core) = coretype {
         cmd.env("OPENBLAS_CORETYPE", core);
     }
-    cmd.env("OPENBLAS_NUM_THREADS", "1")
-        .env("OMP_NUM_THREADS", "1")
+    cmd.env("OPENBLAS_NUM_THREADS", threads.to_string())
+        .env("OMP_NUM_THREADS", threads.to_string())
         .env(ROLE, role);
     cmd
 }
@@ -169,10 +191,15 @@ fn main() {
     let role = std::env::var(ROLE).unwrap_or_default();
     if role.is_empty() {
         // Restart with OpenBLAS single-threaded and free to detect its core.
-        let err = myself("detected", None).exec();
+        let err = myself("detected", None, args.threads).exec();
         panic!("cannot re-execute {:?}: {err}", std::env::current_exe());
     }
-    openblas::set_num_threads(1);
+    openblas::set_num_threads(args.threads);
+    bench::set_threads(args.threads);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build_global()
+        .expect("rayon's global pool, built once");
     let settings = if args.smoke {
         Settings::SMOKE
     } else {
@@ -216,7 +243,7 @@ fn main() {
     match want {
         Some(w) if !args.no_forced && !w.eq_ignore_ascii_case(&core) => {
             eprintln!("dotgrad peers: OpenBLAS with OPENBLAS_CORETYPE={w}");
-            let (got, rows) = forced_run(&w);
+            let (got, rows) = forced_run(&w, args.threads);
             forced_note = format!("OPENBLAS_CORETYPE={w} loaded core {got}");
             ctx.rows.extend(rows);
         }
@@ -242,8 +269,8 @@ fn main() {
 }
 
 /// Runs the OpenBLAS-only child with `core` forced; its core name and rows.
-fn forced_run(core: &str) -> (String, Vec<Row>) {
-    let mut child = myself("forced", Some(core))
+fn forced_run(core: &str, threads: usize) -> (String, Vec<Row>) {
+    let mut child = myself("forced", Some(core), threads)
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn the forced-core OpenBLAS run");
@@ -278,13 +305,26 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
     } else {
         ""
     };
+    let threads = if args.threads == 1 {
+        String::new()
+    } else {
+        format!(
+            "- threads: {n} for dotgrad (`Par::Threads({n})`, rows `{n}T`), OpenBLAS, faer and the read floor (split {n} ways); dotgrad's detected backend and the floor also on one thread (`1T`); NumKong and the naive loop are single-threaded",
+            n = args.threads
+        )
+    };
     vec![
         format!("# dotgrad vs peers{mode}"),
         String::new(),
         format!(
             "Generated {} by `cargo run --release --manifest-path benches/peers/Cargo.toml{}` in {:.0} s.",
             sysinfo::today(),
-            if args.smoke { " -- --smoke" } else { "" },
+            match (args.smoke, args.threads) {
+                (true, 1) => String::from(" -- --smoke"),
+                (true, n) => format!(" -- --smoke --threads {n}"),
+                (false, 1) => String::new(),
+                (false, n) => format!(" -- --threads {n}"),
+            },
             start.elapsed().as_secs_f64()
         ),
         String::new(),
@@ -302,8 +342,9 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
             isas.join(", ")
         ),
         format!(
-            "- OpenBLAS: `{}`, single thread; core as detected: {core}; forced: {forced_note}",
-            openblas::config()
+            "- OpenBLAS: `{}`, {}; core as detected: {core}; forced: {forced_note}",
+            openblas::config(),
+            threads_label(args.threads)
         ),
         format!(
             "- NumKong {}: capabilities {} (f32 dot accumulates in f64, f64 dot is compensated Dot2)",
@@ -311,9 +352,14 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
             sysinfo::numkong_caps()
         ),
         format!(
-            "- faer {}: {}, `Par::Seq`",
+            "- faer {}: {}, `{}`",
             sysinfo::locked_version("faer"),
-            sysinfo::faer_simd()
+            sysinfo::faer_simd(),
+            if args.threads == 1 {
+                String::from("Par::Seq")
+            } else {
+                format!("Par::rayon({})", args.threads)
+            }
         ),
         String::from(
             "- naive loop: `a.iter().zip(b).fold(0, |s, (x, y)| s + x * y)` and `y = alpha * x + y`, built for the default target (no `-C target-cpu`)",
@@ -328,5 +374,14 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
             "- buffers: every input and output starts {} bytes past a 4 KiB page boundary, the same for every implementation (`--offset`)",
             args.offset
         ),
+        threads,
     ]
+}
+
+fn threads_label(n: usize) -> String {
+    if n == 1 {
+        String::from("single thread")
+    } else {
+        format!("{n} threads")
+    }
 }

@@ -7,22 +7,15 @@
 
 use std::hint::black_box;
 
-use dotgrad::{Isa, Kernels, Matrix};
+use dotgrad::{Kernels, Matrix};
 
-use crate::bench::{Ctx, check_close};
+use crate::bench::{Ctx, backends, check_close};
 use crate::elem::{Buf, Elem, data, naive_axpy, naive_dot, zeros};
-use crate::floor;
 
 /// The shapes (`rows x cols`); `--smoke`: the smallest.
 pub fn shapes(smoke: bool) -> Vec<(usize, usize)> {
     let all = vec![(1024, 64), (4096, 256), (16384, 1024), (100_000, 100)];
     if smoke { all[..1].to_vec() } else { all }
-}
-
-fn backends() -> Vec<(Isa, Kernels)> {
-    Isa::available()
-        .filter_map(|isa| Kernels::new(isa).ok().map(|k| (isa, k)))
-        .collect()
 }
 
 fn mat<T: Elem>(x: &[T], rows: usize, cols: usize) -> Matrix<'_, T> {
@@ -193,9 +186,9 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             naive_gemv(black_box(x), cols, black_box(w), b, black_box(&mut out[..]))
         });
-        for (isa, k) in backends() {
+        for (isa, name, k) in backends() {
             let mut out = zeros(rows);
-            set.dotgrad(isa, move || {
+            set.dotgrad(isa, &name, move || {
                 black_box(
                     k.gemv(
                         mat(black_box(x), rows, cols),
@@ -229,9 +222,7 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut out[..]),
             )
         });
-        set.floor(move || {
-            black_box(floor::read2(bytes(black_box(x)), bytes(black_box(w))));
-        });
+        set.floor(bytes(x), bytes(w));
         ctx.measure(&case, &size, rows * cols, set);
     }
 }
@@ -264,9 +255,9 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             naive_gemv_t(black_box(x), cols, black_box(v), black_box(&mut out[..]))
         });
-        for (isa, k) in backends() {
+        for (isa, name, k) in backends() {
             let mut out = zeros(cols);
-            set.dotgrad(isa, move || {
+            set.dotgrad(isa, &name, move || {
                 black_box(
                     k.gemv_t(
                         mat(black_box(x), rows, cols),
@@ -300,9 +291,7 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut out[..]),
             )
         });
-        set.floor(move || {
-            black_box(floor::read2(bytes(black_box(x)), bytes(black_box(v))));
-        });
+        set.floor(bytes(x), bytes(v));
         ctx.measure(&case, &size, rows * cols, set);
     }
 }
@@ -384,9 +373,9 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut g[..]),
             ));
         });
-        for (isa, k) in backends() {
+        for (isa, name, k) in backends() {
             let mut g = zeros(cols);
-            set.dotgrad(isa, move || {
+            set.dotgrad(isa, &name, move || {
                 black_box(
                     k.linear_gradient(
                         mat(black_box(x), rows, cols),
@@ -425,9 +414,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut g[..]),
             ));
         });
-        set.floor(move || {
-            black_box(floor::read2(bytes(black_box(x)), bytes(black_box(y))));
-        });
+        set.floor(bytes(x), bytes(y));
         ctx.measure(&case, &size, rows * cols, set);
     }
 }

@@ -4,9 +4,8 @@ use std::hint::black_box;
 
 use dotgrad::{Isa, Kernels};
 
-use crate::bench::{Ctx, check_close};
+use crate::bench::{Ctx, backends, check_close};
 use crate::elem::{Buf, Elem, data, naive_axpy, naive_dot};
-use crate::floor;
 use crate::openblas::Blas;
 use crate::report::size_label;
 
@@ -17,12 +16,6 @@ pub fn sizes(smoke: bool) -> Vec<usize> {
     } else {
         (0..11).map(|k| 16usize << (2 * k)).collect()
     }
-}
-
-fn backends() -> Vec<(Isa, Kernels)> {
-    Isa::available()
-        .filter_map(|isa| Kernels::new(isa).ok().map(|k| (isa, k)))
-        .collect()
 }
 
 fn bytes<T: Elem>(v: &[T]) -> &[u8] {
@@ -58,8 +51,8 @@ pub fn dot<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             black_box(naive_dot(black_box(a), black_box(b)));
         });
-        for (isa, k) in backends() {
-            set.dotgrad(isa, move || {
+        for (isa, name, k) in backends() {
+            set.dotgrad(isa, &name, move || {
                 black_box(k.dot(black_box(a), black_box(b)).ok());
             });
         }
@@ -72,9 +65,7 @@ pub fn dot<T: Elem>(ctx: &mut Ctx) {
         set.blas(move || {
             black_box(<T as Blas>::dot(black_box(a), black_box(b)));
         });
-        set.floor(move || {
-            black_box(floor::read2(bytes(black_box(a)), bytes(black_box(b))));
-        });
+        set.floor(bytes(a), bytes(b));
         ctx.measure(&case, &size, n, set);
     }
 }
@@ -110,9 +101,9 @@ pub fn axpy<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             naive_axpy(black_box(alpha), black_box(x), black_box(&mut y[..]));
         });
-        for (isa, k) in backends() {
+        for (isa, name, k) in backends() {
             let mut y = y0.clone();
-            set.dotgrad(isa, move || {
+            set.dotgrad(isa, &name, move || {
                 black_box(
                     k.axpy(black_box(alpha), black_box(x), black_box(&mut y[..]))
                         .ok(),
@@ -123,10 +114,7 @@ pub fn axpy<T: Elem>(ctx: &mut Ctx) {
         set.blas(move || {
             <T as Blas>::axpy(black_box(alpha), black_box(x), black_box(&mut y[..]));
         });
-        let y = y0.clone();
-        set.floor(move || {
-            black_box(floor::read2(bytes(black_box(x)), bytes(black_box(&y[..]))));
-        });
+        set.floor(bytes(x), bytes(&y0[..]));
         ctx.measure(&case, &size, n, set);
     }
 }
@@ -164,7 +152,7 @@ pub fn dot_blocks<T: Elem>(ctx: &mut Ctx) {
         let b: Buf<T> = data(n, 2);
         let (a, b) = (&a[..], &b[..]);
         let mut set = ctx.set();
-        set.dotgrad(isa, move || {
+        set.dotgrad(isa, &format!("dotgrad {isa}"), move || {
             black_box(k.dot(black_box(a), black_box(b)).ok());
         });
         set.peer(format!("dotgrad {isa}, one call per block"), move || {
