@@ -31,30 +31,6 @@ pub fn faer_par() -> faer::Par {
     }
 }
 
-/// The dotgrad handles a case measures: every backend with the run's
-/// threads, and with `--threads` above 1 the detected backend once more
-/// on one thread (so one run gives the speed-up, against the same-run
-/// floors on one and on all threads).
-pub fn backends() -> Vec<(Isa, String, Kernels)> {
-    let n = threads();
-    let mut all = Vec::new();
-    for isa in Isa::available() {
-        let Ok(k) = Kernels::new(isa) else { continue };
-        if n == 1 {
-            all.push((isa, format!("dotgrad {isa}"), k));
-            continue;
-        }
-        let par = k
-            .with_par(Par::Threads(n))
-            .expect("dotgrad is built with rayon");
-        all.push((isa, format!("dotgrad {isa} {n}T"), par));
-        if isa == Isa::detected() {
-            all.push((isa, format!("dotgrad {isa} 1T"), k));
-        }
-    }
-    all
-}
-
 /// Which implementations this process measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -93,7 +69,7 @@ impl<'a> Set<'a> {
     /// A dotgrad backend. The OpenBLAS-only run keeps the best one as the
     /// reference its OpenBLAS column is compared with, round by round.
     pub fn dotgrad(&mut self, isa: Isa, name: &str, run: impl FnMut() + 'a) {
-        if self.mode == Mode::All || (isa == Isa::detected() && !name.ends_with(" 1T")) {
+        if self.mode == Mode::All || isa == Isa::detected() {
             self.entries
                 .push((Kind::Dotgrad, Entry::new(name.to_owned(), run)));
         }
@@ -119,28 +95,22 @@ impl<'a> Set<'a> {
             return;
         }
         let n = threads();
-        let name = if n == 1 {
-            String::from("read floor")
+        let runs = if n == 1 {
+            vec![(String::from("read floor"), 1)]
         } else {
-            format!("read floor {n}T")
+            vec![
+                (format!("read floor {n}T"), n),
+                (String::from("read floor 1T"), 1),
+            ]
         };
-        self.entries.push((
-            Kind::Floor,
-            Entry::new(name, move || {
-                std::hint::black_box(crate::floor::read2_par(
-                    std::hint::black_box(a),
-                    std::hint::black_box(b),
-                    n,
-                ));
-            }),
-        ));
-        if n > 1 {
+        for (name, t) in runs {
             self.entries.push((
                 Kind::Floor,
-                Entry::new("read floor 1T", move || {
-                    std::hint::black_box(crate::floor::read2(
+                Entry::new(name, move || {
+                    std::hint::black_box(crate::floor::read2_par(
                         std::hint::black_box(a),
                         std::hint::black_box(b),
+                        t,
                     ));
                 }),
             ));
@@ -149,6 +119,30 @@ impl<'a> Set<'a> {
 }
 
 impl Ctx {
+    /// The dotgrad handles a case measures: every backend with the run's
+    /// threads and, in a full run with `--threads` above 1, the detected
+    /// backend once more on one thread (so one run gives the speed-up,
+    /// against the same-run floors on one and on all threads).
+    pub fn backends(&self) -> Vec<(Isa, String, Kernels)> {
+        let n = threads();
+        let mut all = Vec::new();
+        for isa in Isa::available() {
+            let Ok(k) = Kernels::new(isa) else { continue };
+            if n == 1 {
+                all.push((isa, format!("dotgrad {isa}"), k));
+                continue;
+            }
+            let par = k
+                .with_par(Par::Threads(n))
+                .expect("dotgrad is built with rayon");
+            all.push((isa, format!("dotgrad {isa} {n}T"), par));
+            if self.mode == Mode::All && isa == Isa::detected() {
+                all.push((isa, format!("dotgrad {isa} 1T"), k));
+            }
+        }
+        all
+    }
+
     /// Whether `"{case} {size}"` passes `--filter`.
     pub fn wants(&self, case: &str, size: &str) -> bool {
         self.filter

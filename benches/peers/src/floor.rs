@@ -33,28 +33,22 @@ pub fn read2_par(a: &[u8], b: &[u8], threads: usize) -> u64 {
     if threads <= 1 {
         return read2(a, b);
     }
-    let cut = |v: &[u8], t: usize| (v.len() * t / threads) / 64 * 64;
-    let piece = |t: usize| {
-        (
-            &a[cut(a, t)..if t + 1 == threads {
-                a.len()
+    // Piece `t` of `v`: from cut `t` to cut `t + 1` (64-byte multiples in
+    // proportion); the last cut is the end.
+    fn piece(v: &[u8], t: usize, threads: usize) -> &[u8] {
+        let cut = |t: usize| {
+            if t == threads {
+                v.len()
             } else {
-                cut(a, t + 1)
-            }],
-            &b[cut(b, t)..if t + 1 == threads {
-                b.len()
-            } else {
-                cut(b, t + 1)
-            }],
-        )
-    };
+                v.len() * t / threads / 64 * 64
+            }
+        };
+        &v[cut(t)..cut(t + 1)]
+    }
     use rayon::prelude::*;
     (0..threads)
         .into_par_iter()
-        .map(|t| {
-            let (x, y) = piece(t);
-            read2(x, y)
-        })
+        .map(|t| read2(piece(a, t, threads), piece(b, t, threads)))
         .reduce(|| 0, |x, y| x | y)
 }
 

@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use dotgrad::{Kernels, Matrix};
 
-use crate::bench::{Ctx, backends, check_close};
+use crate::bench::{Ctx, check_close};
 use crate::elem::{Buf, Elem, data, naive_axpy, naive_dot, zeros};
 
 /// The shapes (`rows x cols`); `--smoke`: the smallest.
@@ -186,7 +186,7 @@ pub fn gemv<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             naive_gemv(black_box(x), cols, black_box(w), b, black_box(&mut out[..]))
         });
-        for (isa, name, k) in backends() {
+        for (isa, name, k) in ctx.backends() {
             let mut out = zeros(rows);
             set.dotgrad(isa, &name, move || {
                 black_box(
@@ -255,7 +255,7 @@ pub fn gemv_t<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             naive_gemv_t(black_box(x), cols, black_box(v), black_box(&mut out[..]))
         });
-        for (isa, name, k) in backends() {
+        for (isa, name, k) in ctx.backends() {
             let mut out = zeros(cols);
             set.dotgrad(isa, &name, move || {
                 black_box(
@@ -373,7 +373,7 @@ pub fn gradient<T: Elem>(ctx: &mut Ctx) {
                 black_box(&mut g[..]),
             ));
         });
-        for (isa, name, k) in backends() {
+        for (isa, name, k) in ctx.backends() {
             let mut g = zeros(cols);
             set.dotgrad(isa, &name, move || {
                 black_box(

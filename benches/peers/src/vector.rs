@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use dotgrad::{Isa, Kernels};
 
-use crate::bench::{Ctx, backends, check_close};
+use crate::bench::{Ctx, check_close};
 use crate::elem::{Buf, Elem, data, naive_axpy, naive_dot};
 use crate::openblas::Blas;
 use crate::report::size_label;
@@ -51,7 +51,7 @@ pub fn dot<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             black_box(naive_dot(black_box(a), black_box(b)));
         });
-        for (isa, name, k) in backends() {
+        for (isa, name, k) in ctx.backends() {
             set.dotgrad(isa, &name, move || {
                 black_box(k.dot(black_box(a), black_box(b)).ok());
             });
@@ -101,7 +101,7 @@ pub fn axpy<T: Elem>(ctx: &mut Ctx) {
         set.peer("naive loop", move || {
             naive_axpy(black_box(alpha), black_box(x), black_box(&mut y[..]));
         });
-        for (isa, name, k) in backends() {
+        for (isa, name, k) in ctx.backends() {
             let mut y = y0.clone();
             set.dotgrad(isa, &name, move || {
                 black_box(
