@@ -55,6 +55,22 @@ pub enum Error {
     /// A backend name (from `DOTGRAD_ISA` or [`Isa::from_str`](core::str::FromStr))
     /// is not one of `scalar`, `avx2`, `avx512`, `neon`.
     UnknownIsa(IsaName),
+    /// A matrix or vector view from another crate (see
+    /// [`interop`](crate::interop)) is laid out in memory in a way the
+    /// conversion cannot borrow as one slice: gaps between rows or columns,
+    /// elements within a row (or a vector) not adjacent, negative strides,
+    /// or the wrong orientation for the target type.
+    Layout {
+        /// The conversion that refused it (`"Matrix::try_from(ArrayView2)"`, ...).
+        op: &'static str,
+        /// The view's shape, `(rows, cols)` (`(len, 1)` for a vector).
+        shape: (usize, usize),
+        /// The strides found, `(row stride, column stride)` in elements
+        /// (`(stride, 0)` for a vector).
+        strides: (isize, isize),
+        /// What the conversion needs, and what to do instead, in words.
+        expected: &'static str,
+    },
 }
 
 /// The (possibly truncated) text of an unrecognised backend name, kept
@@ -147,6 +163,17 @@ impl fmt::Display for Error {
                     crate::isa::TARGET_ARCH
                 ),
             },
+            Error::Layout {
+                op,
+                shape,
+                strides,
+                expected,
+            } => write!(
+                f,
+                "{op}: a {} x {} view with row stride {} and column stride {} cannot be \
+                 borrowed: {expected}",
+                shape.0, shape.1, strides.0, strides.1
+            ),
             Error::UnknownIsa(name) => write!(
                 f,
                 "unknown backend {name}: expected one of scalar, avx2, avx512, neon"

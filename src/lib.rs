@@ -37,6 +37,8 @@
 //! ## Features
 //! - `std` (default): `DOTGRAD_ISA`, `std::error::Error`; implies `alloc`.
 //! - `alloc`: kernels that need scratch memory.
+//! - `ndarray`, `faer`, `nalgebra`: [`interop`] conversions from those
+//!   crates' matrix and vector views; each implies `alloc`.
 //!
 //! Without default features the crate is `no_std`.
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
@@ -62,6 +64,7 @@ mod dispatch;
 mod element;
 mod error;
 mod families;
+pub mod interop;
 mod isa;
 mod kernels;
 mod lanes;
