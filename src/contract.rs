@@ -311,6 +311,46 @@
 //! `tests/optim/accuracy.rs` checks these bounds step by step along many
 //! random trajectories, against PyTorch's formulas evaluated in `f64`.
 //!
+//! ### gemm: C = op(A) op(B)
+//! `gemm(A, ta, B, tb, C)` and `gemm_acc` (`C += op(A) op(B)`), where
+//! `op(X)` is `X` or `X^T` (a transpose only chooses which stored element
+//! is read), `op(A)` is `m x K`, `op(B)` is `K x n`, `C` is `m x n`, all
+//! row-major views with row strides:
+//! 1. For each `C[i][j]`, the accumulator `c` starts at `+0.0` (`gemm`) or
+//!    at the existing `C[i][j]` (`gemm_acc`).
+//! 2. For `p = 0, 1, ..., K - 1` in increasing order:
+//!    `c = fma(op(A)[i][p], op(B)[p][j], c)`.
+//! 3. `C[i][j] = c`. With `K = 0`, `gemm` writes `+0.0` and `gemm_acc`
+//!    leaves `C` unchanged.
+//!
+//! This is **not** the `dot` order that `gemv` uses for its rows: there is
+//! no split of `K` into lanes or blocks, no tree and no fold, so a `gemm`
+//! with `n = 1` generally differs from a `gemv` of the same data. Each
+//! element is one sequential FMA chain, and nothing else:
+//! - storing an accumulator to memory and loading it back is exact, so a
+//!   backend may cut `K` into cache blocks, finishing a block by storing
+//!   `C` and continuing the chain from it;
+//! - each register lane holds one element, so vectorising over `i` and `j`,
+//!   any microkernel shape, packing with zero padding (padded rows and
+//!   columns feed only lanes that are never stored), and any split of the
+//!   tiles of `C` over threads give the same bits;
+//! - `K` is never split across threads or across accumulators of one
+//!   element (that would add a tree, and change the bits).
+//!
+//! Signed zeros follow from the chain: the first step is
+//! `fma(a, b, +0.0)` (never a plain product), so products that are all
+//! exactly `-0.0` (a factor `-0.0`) give `+0.0` in `gemm`, and `-0.0` in
+//! `gemm_acc` from a `-0.0` in `C`; tiny negative products that round to
+//! zero give `-0.0` in both (the exact sum is negative). NaN and infinities propagate through the FMAs as IEEE
+//! says; no lane of one element ever touches another element.
+//!
+//! **Accuracy.** With `C0` the input `C` (`0` for `gemm`),
+//! `|C[i][j] - exact| <= gamma(K) * (|C0[i][j]| + sum_p |op(A)[i][p] op(B)[p][j]|) + (1 + gamma(K)) * K * eta / 2`:
+//! each of the `K` FMAs rounds once (relative `u`, compounding to
+//! `gamma(K)` on every term it carries), and each FMA whose result is
+//! subnormal may lose up to `eta / 2` instead, later roundings scaling
+//! that loss by at most `1 + gamma(K)`.
+//!
 //! ## Threads and machines
 //! Every reduction is split on its own block boundaries (blocks of `E`
 //! elements for `dot`, row blocks of `R` rows for `gemv_t` and the
@@ -335,6 +375,8 @@
 //!   `2 ceil(log2(blocks))` of them, whatever the number of workers
 //!   ([`Partial`](crate::Partial)). Combining the partials of every range,
 //!   in order, finishes the same tree. Partials carry sums, never means.
+//! - `gemm` splits the rows of `C` anywhere (each element is its own
+//!   chain; `K` is never split).
 //! - `gemv` splits its rows anywhere (each row is its own `dot`), and the
 //!   element-wise kernels split their elements anywhere.
 //!

@@ -69,6 +69,7 @@ mod isa;
 mod kernels;
 mod lanes;
 mod matrix;
+mod matrix_mut;
 mod par;
 mod params;
 mod scalar;
@@ -85,6 +86,8 @@ pub use element::{Element, Float};
 pub use error::{Error, IsaName};
 pub use families::dot::{dot, dot_error_bound};
 pub use families::elementwise::{axpy, scale};
+#[cfg(feature = "alloc")]
+pub use families::gemm::{gemm, gemm_acc};
 pub use families::gemv::gemv;
 #[cfg(feature = "alloc")]
 pub use families::gemv::gemv_t;
@@ -96,5 +99,6 @@ pub use families::optim::{adam_step, momentum_step, sgd_step};
 pub use families::partial::{Partial, PartialKind};
 pub use isa::Isa;
 pub use matrix::Matrix;
+pub use matrix_mut::{MatrixMut, Trans};
 pub use par::Par;
 pub use params::{AdamParams, MomentumParams, SgdParams};

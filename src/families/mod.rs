@@ -5,6 +5,8 @@
 
 pub(crate) mod dot;
 pub(crate) mod elementwise;
+#[cfg(feature = "alloc")]
+pub(crate) mod gemm;
 pub(crate) mod gemv;
 pub(crate) mod gradient;
 pub(crate) mod optim;

@@ -27,6 +27,8 @@ macro_rules! per_register {
 
 pub(crate) mod dot;
 pub(crate) mod elementwise;
+#[cfg(feature = "alloc")]
+pub(crate) mod gemm;
 pub(crate) mod gemv;
 #[cfg(feature = "alloc")]
 pub(crate) mod gradient;

@@ -5,6 +5,8 @@
 
 pub(crate) mod axpy;
 pub(crate) mod dot;
+#[cfg(feature = "alloc")]
+pub(crate) mod gemm;
 pub(crate) mod gemv;
 #[cfg(feature = "alloc")]
 pub(crate) mod gradient;

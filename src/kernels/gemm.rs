@@ -1,0 +1,277 @@
+//! `gemm` over [`Lanes`]: BLIS-style packing of `op(A)` and `op(B)` into
+//! panels, and one register-blocked microkernel of `MR` rows by `NRV`
+//! registers of `C` (6 x 2 registers, 12 accumulators, on the 16-register
+//! ISAs; 12 x 2, 24 accumulators, on the 32-register ones).
+//!
+//! Every accumulator holds one element `C[i][j]` and receives exactly its
+//! FMAs `fma(A[i][p], B[p][j], c)` in increasing `p`; a block of `k` is
+//! finished by storing the accumulators to `C` and continued by loading
+//! them back, which is exact. So the blocking sizes, the tile shape and
+//! the padding of edge panels never change a result: padded rows and
+//! columns of the panels feed only lanes that are never stored.
+
+use alloc::vec;
+
+use crate::element::Float;
+use crate::lanes::Lanes;
+use crate::matrix_mut::{MatrixMut, Operand};
+
+/// Bytes of a packed `B` micro-panel (`KC x NR`), which the microkernel
+/// reads once per `A` micro-panel: kept to half of a 32 KiB L1.
+const B_PANEL_BYTES: usize = 16 * 1024;
+/// Bytes of the packed `A` block (`MC x KC`), reread for every `B`
+/// micro-panel: a part of L2.
+const A_BLOCK_BYTES: usize = 192 * 1024;
+/// Bytes of the packed `B` block (`KC x NC`).
+const B_BLOCK_BYTES: usize = 2 * 1024 * 1024;
+/// Elements of the scratch tile through which edge tiles of `C` pass.
+const TILE_MAX: usize = 512;
+
+/// `C = op(A) op(B)` (`acc == false`) or `C += op(A) op(B)`: `a` is
+/// `m x K`, `b` is `K x n`, `c` is `m x n` (checked by the caller).
+#[inline(always)]
+pub(crate) fn gemm<T: Float, S: Lanes<T>>(
+    s: S,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    c: MatrixMut<'_, T>,
+    acc: bool,
+) {
+    const {
+        assert!(S::REGISTERS == 16 || S::REGISTERS == 32);
+        // The chosen tile's accumulators, the `B` registers of one step and
+        // a broadcast `A` element fit the register file.
+        let mr = if S::REGISTERS >= 32 { MR_32 } else { MR_16 };
+        assert!(mr * NRV + NRV < S::REGISTERS);
+    }
+    if S::REGISTERS >= 32 {
+        blocked::<T, S, MR_32, NRV>(s, a, b, c, acc)
+    } else {
+        blocked::<T, S, MR_16, NRV>(s, a, b, c, acc)
+    }
+}
+
+/// Tile rows on a 16-register ISA (AVX2).
+const MR_16: usize = 6;
+/// Tile rows on a 32-register ISA (AVX-512, NEON).
+const MR_32: usize = 12;
+/// Registers per tile row.
+const NRV: usize = 2;
+
+/// The three cache loops around the microkernel (`jc` over `NC` columns,
+/// `pc` over `KC` of `k`, `ic` over `MC` rows), then the tiles of one
+/// packed block.
+#[inline(always)]
+fn blocked<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
+    s: S,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    mut c: MatrixMut<'_, T>,
+    acc: bool,
+) {
+    const {
+        assert!(MR * NRV + NRV < 32);
+        assert!(MR <= 16 && NRV <= 16);
+        assert!(S::LANES <= 16);
+        assert!(MR * NRV * 16 <= TILE_MAX);
+    }
+    let nr = NRV * S::LANES;
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            for i in 0..m {
+                c.at_mut(i).fill(T::ZERO);
+            }
+        }
+        return;
+    }
+    let size = core::mem::size_of::<T>();
+    let kc_max = (B_PANEL_BYTES / (nr * size)).clamp(64, 512);
+    let mc_max = (A_BLOCK_BYTES / (kc_max * size) / MR).max(1) * MR;
+    let nc_max = (B_BLOCK_BYTES / (kc_max * size) / nr).max(1) * nr;
+    let kc0 = kc_max.min(k);
+    let mut pa = vec![T::ZERO; mc_max.min(m.next_multiple_of(MR)) * kc0];
+    let mut pb = vec![T::ZERO; nc_max.min(n.next_multiple_of(nr)) * kc0];
+    for jc in (0..n).step_by(nc_max) {
+        let nc = nc_max.min(n - jc);
+        for pc in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - pc);
+            // The first block of `k` starts the chains (from `+0.0`, or
+            // from `C` for `+=`); later blocks continue them from `C`.
+            let load = acc || pc > 0;
+            pack_b(b, pc, kc, jc, nc, nr, &mut pb);
+            for ic in (0..m).step_by(mc_max) {
+                let mc = mc_max.min(m - ic);
+                pack_a::<T, MR>(a, ic, mc, pc, kc, &mut pa);
+                for jr in (0..nc).step_by(nr) {
+                    let bp = &pb[jr * kc..][..nr * kc];
+                    for ir in (0..mc).step_by(MR) {
+                        let ap = &pa[ir * kc..][..MR * kc];
+                        let (h, w) = ((mc - ir).min(MR), (nc - jr).min(nr));
+                        tile::<T, S, MR, NRV>(s, ap, bp, &mut c, (ic + ir, jc + jr), (h, w), load);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs rows `ic..ic + mc`, columns `pc..pc + kc` of `op(A)` into
+/// micro-panels of `MR` rows: panel `q`, element `(r, p)` at
+/// `q * MR * kc + p * MR + r`; rows past `mc` are `+0.0`.
+#[inline(always)]
+fn pack_a<T: Float, const MR: usize>(
+    a: Operand<'_, T>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    pa: &mut [T],
+) {
+    for (q, panel) in pa
+        .chunks_exact_mut(MR * kc)
+        .take(mc.div_ceil(MR))
+        .enumerate()
+    {
+        let i0 = ic + q * MR;
+        let h = MR.min(ic + mc - i0);
+        if a.rs == 1 {
+            // `op(A)` columns are contiguous (a transposed `A`).
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                dst[..h].copy_from_slice(&a.from(i0, pc + p)[..h]);
+                dst[h..].fill(T::ZERO);
+            }
+        } else {
+            for r in 0..MR {
+                if r < h {
+                    let src = a.from(i0 + r, pc);
+                    for p in 0..kc {
+                        panel[p * MR + r] = src[p * a.cs];
+                    }
+                } else {
+                    for p in 0..kc {
+                        panel[p * MR + r] = T::ZERO;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs rows `pc..pc + kc`, columns `jc..jc + nc` of `op(B)` into
+/// micro-panels of `nr` columns: panel `q`, element `(p, l)` at
+/// `q * nr * kc + p * nr + l`; columns past `nc` are `+0.0`.
+#[inline(always)]
+fn pack_b<T: Float>(
+    b: Operand<'_, T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    nr: usize,
+    pb: &mut [T],
+) {
+    for (q, panel) in pb
+        .chunks_exact_mut(nr * kc)
+        .take(nc.div_ceil(nr))
+        .enumerate()
+    {
+        let j0 = jc + q * nr;
+        let w = nr.min(jc + nc - j0);
+        if b.cs == 1 {
+            // `op(B)` rows are contiguous (an untransposed `B`).
+            for (p, dst) in panel.chunks_exact_mut(nr).enumerate() {
+                dst[..w].copy_from_slice(&b.from(pc + p, j0)[..w]);
+                dst[w..].fill(T::ZERO);
+            }
+        } else {
+            for l in 0..nr {
+                if l < w {
+                    let src = b.from(pc, j0 + l);
+                    for p in 0..kc {
+                        panel[p * nr + l] = src[p * b.rs];
+                    }
+                } else {
+                    for p in 0..kc {
+                        panel[p * nr + l] = T::ZERO;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The microkernel: the `h x w` tile of `C` at `(i0, j0)` (`h <= MR`,
+/// `w <= NRV * LANES`) from one packed `A` micro-panel and one packed `B`
+/// micro-panel of the same `kc`. Accumulator `(r, v)` holds
+/// `C[i0 + r][j0 + v * LANES ..][..LANES]`; it starts at `+0.0`, or at
+/// `C` when `load`, and takes one FMA per `p` in increasing `p`. An edge
+/// tile goes through a scratch tile, so nothing outside the `h x w` tile
+/// of `C` is read or written.
+#[inline(always)]
+fn tile<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
+    s: S,
+    ap: &[T],
+    bp: &[T],
+    c: &mut MatrixMut<'_, T>,
+    (i0, j0): (usize, usize),
+    (h, w): (usize, usize),
+    load: bool,
+) {
+    let l = S::LANES;
+    let nr = NRV * l;
+    let full = h == MR && w == nr;
+    let mut acc = [[s.zero(); NRV]; MR];
+    let mut scratch = [T::ZERO; TILE_MAX];
+    if load {
+        if full {
+            per_register!(MR, r, {
+                let row = &c.at_mut(i0 + r)[j0..];
+                per_register!(NRV, v, {
+                    acc[r][v] = s.load(&row[v * l..]);
+                });
+            });
+        } else {
+            for r in 0..h {
+                scratch[r * nr..][..w].copy_from_slice(&c.at_mut(i0 + r)[j0..][..w]);
+            }
+            per_register!(MR, r, {
+                per_register!(NRV, v, {
+                    acc[r][v] = s.load(&scratch[r * nr + v * l..]);
+                });
+            });
+        }
+    }
+    for (av, bv) in ap.chunks_exact(MR).zip(bp.chunks_exact(nr)) {
+        let mut breg = [s.zero(); NRV];
+        per_register!(NRV, v, {
+            breg[v] = s.load(&bv[v * l..]);
+        });
+        per_register!(MR, r, {
+            let x = s.splat(av[r]);
+            per_register!(NRV, v, {
+                acc[r][v] = s.fma(x, breg[v], acc[r][v]);
+            });
+        });
+    }
+    if full {
+        per_register!(MR, r, {
+            let row = &mut c.at_mut(i0 + r)[j0..];
+            per_register!(NRV, v, {
+                s.store(&mut row[v * l..], acc[r][v]);
+            });
+        });
+    } else {
+        per_register!(MR, r, {
+            per_register!(NRV, v, {
+                s.store(&mut scratch[r * nr + v * l..], acc[r][v]);
+            });
+        });
+        for r in 0..h {
+            c.at_mut(i0 + r)[j0..][..w].copy_from_slice(&scratch[r * nr..][..w]);
+        }
+    }
+}
