@@ -13,7 +13,9 @@
 //! bound given with each kernel.
 //!
 //! ## Words
-//! - `T` is `f32` or `f64`; `u` its unit roundoff (2^-24, 2^-53).
+//! - `T` is `f32` or `f64`; `u` its unit roundoff (2^-24, 2^-53). The
+//!   reduced-precision types compute in f32 or exactly in integers
+//!   ([reduced-precision dot](#reduced-precision-dot)).
 //! - `fma(a, b, c)` is `a*b + c` rounded once. Where this page writes `fma`,
 //!   every backend uses a fused multiply-add, never a multiply and an add.
 //! - `+ - * / sqrt` are IEEE-754 operations rounded to nearest-even. No
@@ -73,6 +75,60 @@
 //! FMA whose result is subnormal may lose that much (sums of subnormals are
 //! exact); the shared contract's `k * eta` is too small when many products
 //! underflow.
+//!
+//! ### Reduced-precision dot
+//! `dot` of `bf16`, `f16` ([`half`]), `i8` and `u8` inputs (both inputs of
+//! one type). A stripe is still 256 bytes of one input (`W` = 128 bf16/f16
+//! or 256 i8/u8 elements) and a block 16 KiB (`E` = 8192 or 16384).
+//!
+//! **bf16 and f16 -> f32.** Every element is first widened **exactly** to
+//! f32 (every bf16 and f16 value, subnormals and infinities included, is an
+//! f32 value; a NaN stays a NaN). Then, as for an f32 `dot`: 64 f32 lanes
+//! per block starting at `+0.0`, for each element `j` of the block in
+//! increasing order `s[l(j)] = fma(a[j], b[j], s[l(j)])`, the blocks'
+//! lanes combined by the block tree, the result the `fold` of the 64 lanes
+//! (`+0.0` for `n = 0`). Each lane receives two elements of each stripe
+//! (128 FMAs per block); the lane map `l` differs by type, each chosen so
+//! that every backend widens with no lane shuffle:
+//! - **bf16: `l(j) = (j mod 128) / 2`**, adjacent pairs share a lane, even
+//!   element first. A bf16 is the top half of an f32, so a register of
+//!   32-bit words holds elements `2i` (low half) and `2i + 1` (high half) of
+//!   word `i`: `word << 16` widens the even ones and `word & 0xFFFF0000` the
+//!   odd ones, two integer operations per register of 32-bit lanes on AVX2,
+//!   AVX-512 and NEON alike. A consecutive map would cost a zero-extending
+//!   shuffle per register on x86.
+//! - **f16: `l(j) = j mod 64`**, the two halves of a stripe pass over the
+//!   lanes in turn. f16 needs a real conversion (exponent rebias,
+//!   subnormals), and every backend's conversion instruction reads
+//!   consecutive halves into consecutive lanes (F16C and AVX-512
+//!   `vcvtph2ps`, NEON `fcvtl`), so consecutive elements go to consecutive
+//!   lanes.
+//!
+//! Widening is exact and every later step is an f32 FMA or addition of
+//! `dot`, so the accuracy bound of [dot](#dot) holds with f32's `u`, `k =
+//! 128 + ceil(log2(blocks)) + 6` and the products of the widened values.
+//! Special values follow IEEE f32 arithmetic on the widened values: `inf *
+//! 0` and `inf - inf` give NaN, NaN propagates, no input or product is
+//! flushed to zero (an f16 subnormal widens to a normal f32; a product of
+//! two bf16 subnormals underflows f32 and rounds to a signed zero). One-step
+//! dot instructions (`vdpbf16ps`, AVX-512 FP16, NEON `bfdot`) flush
+//! subnormals or round pair sums and are not used.
+//!
+//! **i8 and u8 -> i64.** The exact integer `sum_j a[j] * b[j]` (0 for `n =
+//! 0`); exact, so every order gives the same value and no order is
+//! prescribed. The overflow argument: a product is at most `2^14` in
+//! magnitude for i8 (`-128 * -128`) and `255^2 = 65025` for u8. Backends
+//! multiply exactly (8-bit values widened to 16 bits, then 16 x 16 -> 32
+//! bit pair sums, `vpmaddwd`, whose one overflow `2 * (-32768)^2` 8-bit
+//! values never reach; or NEON `smull`/`umull` into 16 bits and pairwise
+//! `sadalp`/`uadalp` into 32) and add them into 32-bit lanes over blocks of
+//! `IBLOCK = 16384` elements: any partial sum of a block is at most
+//! `16384 * 65025 < 2^31`, so no lane can overflow, whatever the lane
+//! assignment. Each block's sum then goes into an `i64`, which holds the
+//! sum of `n` products for `n <= 2^63 / 65025`, about `1.4 * 10^14`
+//! elements (140 TB per input, more memory than any machine has today; a
+//! longer input, which no 47-bit address space can hold, is not promised).
+//! Saturating instructions (`vpmaddubsw`, `vpdpwssds`) are never used.
 //!
 //! ### axpy and scale
 //! `axpy(alpha, x, y)`: `y[j] = fma(alpha, x[j], y[j])`.

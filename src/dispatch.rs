@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::isa::Isa;
 use crate::lanes::{Lanes, Simd};
 use crate::par::Par;
+use crate::widen::Widen;
 
 /// The backend a [`Kernels`] handle runs on, holding the token that proves
 /// the CPU has its features.
@@ -100,9 +101,10 @@ const _: () = {
 };
 
 /// What every SIMD backend token offers a kernel body: its target-feature
-/// context and the register operations on `f32` and `f64`.
-pub(crate) trait Backends: Simd + Lanes<f32> + Lanes<f64> {}
-impl<S: Simd + Lanes<f32> + Lanes<f64>> Backends for S {}
+/// context, the register operations on `f32` and `f64`, and the widening
+/// of the reduced-precision types ([`Widen`]).
+pub(crate) trait Backends: Simd + Lanes<f32> + Lanes<f64> + Widen {}
+impl<S: Simd + Lanes<f32> + Lanes<f64> + Widen> Backends for S {}
 
 /// A kernel family's op struct: one call's arguments (and the handle it
 /// runs on, the field `k`), with the two ways to compute it, which must
@@ -238,7 +240,9 @@ macro_rules! float_family {
 }
 pub(crate) use float_family;
 
-/// As [`float_family!`], for a family over every [`crate::Element`].
+/// As [`float_family!`], for a family over every [`crate::Element`]: the
+/// op struct implements [`Kernel`] for each reduced-precision type too
+/// (computing in `f32` registers, [`Kernel::T`] = `f32`).
 macro_rules! element_family {
     ($(#[$meta:meta])* $fam:ident<$t:ident>: $op:ident => $out:ty) => {
         $(#[$meta])*
@@ -253,6 +257,24 @@ macro_rules! element_family {
             }
             #[cfg_attr(not(debug_assertions), inline)]
             fn f64(op: $op<'_, f64>) -> <Self as $crate::element::Family>::Out<f64> {
+                $crate::dispatch::run!(op)
+            }
+            #[cfg_attr(not(debug_assertions), inline)]
+            fn bf16(
+                op: $op<'_, half::bf16>,
+            ) -> <Self as $crate::element::Family>::Out<half::bf16> {
+                $crate::dispatch::run!(op)
+            }
+            #[cfg_attr(not(debug_assertions), inline)]
+            fn f16(op: $op<'_, half::f16>) -> <Self as $crate::element::Family>::Out<half::f16> {
+                $crate::dispatch::run!(op)
+            }
+            #[cfg_attr(not(debug_assertions), inline)]
+            fn i8(op: $op<'_, i8>) -> <Self as $crate::element::Family>::Out<i8> {
+                $crate::dispatch::run!(op)
+            }
+            #[cfg_attr(not(debug_assertions), inline)]
+            fn u8(op: $op<'_, u8>) -> <Self as $crate::element::Family>::Out<u8> {
                 $crate::dispatch::run!(op)
             }
         }

@@ -20,6 +20,10 @@ pub(crate) mod sealed {
     pub trait Sealed {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
+    impl Sealed for half::bf16 {}
+    impl Sealed for half::f16 {}
+    impl Sealed for i8 {}
+    impl Sealed for u8 {}
 
     /// Only the crate's family markers implement [`super::Family`] and
     /// [`super::FloatFamily`].
@@ -45,17 +49,23 @@ pub(crate) mod sealed {
     }
 }
 
-/// A type dotgrad's kernels read: `f32` and `f64`.
+/// A type dotgrad's kernels read: `f32` and `f64`, and the reduced-precision
+/// types `bf16`, `f16` ([`half`]), `i8` and `u8`.
 ///
 /// The trait is sealed. Its constants are the contract's per-type facts;
 /// [`Element::Acc`] is what a reduction over elements of the type returns
-/// (`dot` returns `Acc`), so a narrower type can accumulate in a wider one.
+/// (`dot` returns `Acc`), so a narrower type can accumulate in a wider one:
+/// `f32` for `bf16` and `f16`, an exact `i64` for `i8` and `u8`.
 pub trait Element: sealed::Sealed + Copy + Debug + PartialEq + Send + Sync + 'static {
-    /// The type's name, `"f32"` or `"f64"`.
+    /// The type's name, `"f32"`, `"f64"`, `"bf16"`, `"f16"`, `"i8"` or `"u8"`.
     const NAME: &'static str;
-    /// Lanes in a stripe: `256 / size_of::<Self>()` (64 for f32, 32 for f64).
+    /// Elements in a stripe: `256 / size_of::<Self>()` (64 for f32, 32 for
+    /// f64, 128 for bf16 and f16, 256 for i8 and u8). For f32 and f64 these
+    /// are the lanes; bf16 and f16 feed 64 f32 lanes, two elements each per
+    /// stripe ([contract](crate::contract#reduced-precision-dot)).
     const W: usize;
-    /// Elements in a block: `16384 / size_of::<Self>()` (4096 for f32, 2048 for f64).
+    /// Elements in a block: `16384 / size_of::<Self>()` (4096 for f32, 2048
+    /// for f64, 8192 for bf16 and f16, 16384 for i8 and u8).
     const E: usize;
     /// The result type of a reduction (`dot`) over elements of this type.
     type Acc: Copy + Debug + PartialEq + Send + Sync + 'static;
@@ -77,6 +87,14 @@ pub trait Family: sealed::SealedFamily {
     fn f32(op: Self::Op<'_, f32>) -> Self::Out<f32>;
     /// The `f64` entry point.
     fn f64(op: Self::Op<'_, f64>) -> Self::Out<f64>;
+    /// The `bf16` entry point.
+    fn bf16(op: Self::Op<'_, half::bf16>) -> Self::Out<half::bf16>;
+    /// The `f16` entry point.
+    fn f16(op: Self::Op<'_, half::f16>) -> Self::Out<half::f16>;
+    /// The `i8` entry point.
+    fn i8(op: Self::Op<'_, i8>) -> Self::Out<i8>;
+    /// The `u8` entry point.
+    fn u8(op: Self::Op<'_, u8>) -> Self::Out<u8>;
 }
 
 /// A floating-point [`Element`] the arithmetic kernels compute in: `f32` and
@@ -242,10 +260,36 @@ impl_float!(
     f64::from_bits(1)
 );
 
+/// `Element` for a reduced-precision type: name, size facts, accumulator,
+/// and the entry point `F::$t`.
+macro_rules! impl_reduced {
+    ($t:ident, $name:literal, $acc:ty) => {
+        impl Element for $t {
+            const NAME: &'static str = $name;
+            const W: usize = 256 / core::mem::size_of::<$t>();
+            const E: usize = 16384 / core::mem::size_of::<$t>();
+            type Acc = $acc;
+
+            #[inline(always)]
+            fn run<F: Family>(op: F::Op<'_, Self>) -> F::Out<Self> {
+                F::$t(op)
+            }
+        }
+    };
+}
+
+use half::{bf16, f16};
+impl_reduced!(bf16, "bf16", f32);
+impl_reduced!(f16, "f16", f32);
+impl_reduced!(i8, "i8", i64);
+impl_reduced!(u8, "u8", i64);
+
 // The contract's facts, checked where the compiler can.
 const _: () = {
     assert!(<f32 as Element>::W == 64 && <f64 as Element>::W == 32);
     assert!(<f32 as Element>::E == 4096 && <f64 as Element>::E == 2048);
+    assert!(<half::bf16 as Element>::W == 128 && <half::f16 as Element>::E == 8192);
+    assert!(<i8 as Element>::W == 256 && <u8 as Element>::E == 16384);
     assert!(<f32 as Float>::ETA == f32::from_bits(1) as f64);
     assert!(<f64 as Float>::ETA == f64::from_bits(1));
 };

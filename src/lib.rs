@@ -74,6 +74,11 @@ mod par;
 mod params;
 mod scalar;
 mod tree;
+mod widen;
+
+/// The `half` crate, whose [`bf16`](half::bf16) and [`f16`](half::f16) are
+/// the reduced-precision float types dotgrad reads.
+pub use half;
 
 /// The README's examples, compiled and run as doctests (they use the
 /// default features' kernels).

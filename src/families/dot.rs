@@ -49,6 +49,29 @@ impl<T: Float> Kernel for Dot<'_, T> {
     }
 }
 
+/// `Dot` for a reduced-precision type `$t`: the scalar reference and the
+/// kernel body, both computing in `$acc` (the registers are f32's).
+macro_rules! reduced_dot {
+    ($t:ty, $acc:ty, $f:ident) => {
+        impl Kernel for Dot<'_, $t> {
+            type T = f32;
+            type Output = $acc;
+            #[inline(always)]
+            fn scalar(self) -> $acc {
+                crate::scalar::reduced::$f(self.a, self.b)
+            }
+            #[inline(always)]
+            fn simd<S: Backends + Lanes<f32>>(self, s: S) -> $acc {
+                crate::kernels::reduced::$f(s, self.a, self.b)
+            }
+        }
+    };
+}
+reduced_dot!(half::bf16, f32, dot_bf16);
+reduced_dot!(half::f16, f32, dot_f16);
+reduced_dot!(i8, i64, dot_i8);
+reduced_dot!(u8, i64, dot_u8);
+
 element_family!(
     /// `dot` over every element type.
     DotF<T>: Dot => T::Acc
@@ -109,12 +132,18 @@ impl Kernels {
     /// blocks, the block tree, the halving fold. Bit-identical on every
     /// backend; `+0.0` for empty input.
     ///
+    /// `bf16` and `f16` inputs widen exactly to f32 and return an `f32` in
+    /// the order of [contract: reduced-precision dot](crate::contract#reduced-precision-dot);
+    /// `i8` and `u8` inputs return the exact sum as an `i64` (`0` for
+    /// empty input).
+    ///
     /// # Errors
     /// [`Error::LengthMismatch`] when `a.len() != b.len()`.
     ///
     /// # Accuracy
     /// `|dot - exact| <= dot_error_bound::<T>(n, sum_j |a[j] * b[j]|)`; see
-    /// [`dot_error_bound`].
+    /// [`dot_error_bound`]. For bf16 and f16 the same bound with f32's `u`
+    /// and 128 FMAs per lane per block; i8 and u8 are exact.
     #[inline]
     pub fn dot<T: Element>(self, a: &[T], b: &[T]) -> Result<T::Acc, Error> {
         same_len("dot", ("a", a.len()), ("b", b.len()))?;

@@ -34,5 +34,6 @@ pub(crate) mod gemv;
 pub(crate) mod gradient;
 pub(crate) mod narrow;
 pub(crate) mod optim;
+pub(crate) mod reduced;
 pub(crate) mod rows;
 pub(crate) mod sigmoid;

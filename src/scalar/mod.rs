@@ -11,4 +11,5 @@ pub(crate) mod gemv;
 #[cfg(feature = "alloc")]
 pub(crate) mod gradient;
 pub(crate) mod optim;
+pub(crate) mod reduced;
 pub(crate) mod sigmoid;

@@ -333,3 +333,5 @@ impl Lanes<f64> for Neon {
         n.vgetq_lane_f64::<0>(v) + n.vgetq_lane_f64::<1>(v)
     }
 }
+
+mod widen;

@@ -13,16 +13,19 @@ use super::{MASK32, MASK64, cpuid_avx2};
 use crate::lanes::{Lanes, Simd};
 
 /// Proof that the CPU has AVX2 and FMA: pulp's x86-64-v3 token (AVX2, FMA,
-/// BMI1/2, LZCNT, POPCNT and SSE up to 4.2, as every AVX2 CPU has).
+/// BMI1/2, LZCNT, POPCNT and SSE up to 4.2, as every AVX2 CPU has), and
+/// F16C (checked at detection).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2(pulp::x86::V3);
 
 impl Avx2 {
     /// `Some` only when the CPU reports `avx2` and `fma` (cpufeatures' cached
-    /// check) and pulp confirms the rest of x86-64-v3.
+    /// check) and pulp confirms the rest of x86-64-v3 and F16C (the f16
+    /// conversion of the reduced-precision kernels, which every AVX2 CPU
+    /// has).
     #[inline]
     pub(crate) fn try_new() -> Option<Avx2> {
-        if !cpuid_avx2::get() {
+        if !cpuid_avx2::get() || !pulp::core_arch::x86::F16c::is_available() {
             return None;
         }
         pulp::x86::V3::try_new().map(Avx2)
@@ -462,3 +465,5 @@ impl Lanes<f64> for Avx2 {
         avx._mm256_blendv_pd(c, self.0.fma._mm256_fmadd_pd(a, b, c), keep)
     }
 }
+
+mod widen;

@@ -478,3 +478,5 @@ impl Lanes<f64> for Avx512 {
         self.0.avx512f._mm512_mask3_fmadd_pd(a, b, c, keep)
     }
 }
+
+mod widen;
