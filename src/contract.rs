@@ -130,6 +130,30 @@
 //! longer input, which no 47-bit address space can hold, is not promised).
 //! Saturating instructions (`vpmaddubsw`, `vpdpwssds`) are never used.
 //!
+//! ### Similarity
+//! `sqeuclidean(a, b)` and `cosine(a, b)`, every element type, one pass.
+//! - Q1. `sqeuclidean`: `d = a[j] - b[j]` (after exact widening for bf16
+//!   and f16; in f32 for those, in `T` for f32 and f64), rounded once; then
+//!   `s[l(j)] = fma(d, d, s[l(j)])` in the lanes, blocks, block tree and
+//!   fold of the type's `dot` (`+0.0` for `n = 0`). i8 and u8: the exact
+//!   `sum (a[j] - b[j])^2` as an `i64` (differences exact in 16 bits, each
+//!   square at most `255^2`, the overflow argument of the integer `dot`).
+//! - C1. `cosine`: the three sums `ab = dot(a, b)`, `aa = dot(a, a)`,
+//!   `bb = dot(b, b)`, each bit for bit the type's `dot`, in one pass.
+//! - C2. Widened exactly to f64. `0` if `aa == bb == 0` (both vectors
+//!   zero, or empty), `1` if exactly one of them is 0.
+//! - C3. `den = sqrt(aa * bb)` if `aa * bb` is a finite normal f64, else
+//!   `sqrt(aa) * sqrt(bb)`; `d = 1 - ab / den` (correctly rounded `sqrt`
+//!   and division, no estimates), so `a == b` gives exactly 0.
+//! - C4. `d` clamped to `[0, 2]` (`d < 0 -> 0`, `d > 2 -> 2`, NaN stays
+//!   NaN), rounded once to the result type (f32 for f32, bf16, f16; f64
+//!   for f64, i8, u8).
+//!
+//! **Accuracy.** sqeuclidean: within `gamma(k + 3)` relative of the exact
+//! sum plus `n * eta / 2` (`k` of the type's `dot`). cosine: within `3
+//! gamma(k) + 8 * 2^-53 + 2u` absolute (`u` of the result type) when no
+//! product underflows.
+//!
 //! ### axpy and scale
 //! `axpy(alpha, x, y)`: `y[j] = fma(alpha, x[j], y[j])`.
 //! `scale(alpha, x)`: `x[j] = alpha * x[j]`.

@@ -69,6 +69,9 @@ pub trait Element: sealed::Sealed + Copy + Debug + PartialEq + Send + Sync + 'st
     const E: usize;
     /// The result type of a reduction (`dot`) over elements of this type.
     type Acc: Copy + Debug + PartialEq + Send + Sync + 'static;
+    /// The type of a distance that is not an exact integer (`cosine`):
+    /// `f64` for `f64`, `i8` and `u8`, `f32` otherwise.
+    type Dist: Copy + Debug + PartialEq + Send + Sync + 'static;
 
     /// Runs family `F`'s entry point for this type on `op`.
     #[doc(hidden)]
@@ -158,6 +161,7 @@ macro_rules! impl_float {
             const W: usize = 256 / core::mem::size_of::<$t>();
             const E: usize = 16384 / core::mem::size_of::<$t>();
             type Acc = $t;
+            type Dist = $t;
 
             #[inline(always)]
             fn run<F: Family>(op: F::Op<'_, Self>) -> F::Out<Self> {
@@ -263,12 +267,13 @@ impl_float!(
 /// `Element` for a reduced-precision type: name, size facts, accumulator,
 /// and the entry point `F::$t`.
 macro_rules! impl_reduced {
-    ($t:ident, $name:literal, $acc:ty) => {
+    ($t:ident, $name:literal, $acc:ty, $dist:ty) => {
         impl Element for $t {
             const NAME: &'static str = $name;
             const W: usize = 256 / core::mem::size_of::<$t>();
             const E: usize = 16384 / core::mem::size_of::<$t>();
             type Acc = $acc;
+            type Dist = $dist;
 
             #[inline(always)]
             fn run<F: Family>(op: F::Op<'_, Self>) -> F::Out<Self> {
@@ -279,10 +284,10 @@ macro_rules! impl_reduced {
 }
 
 use half::{bf16, f16};
-impl_reduced!(bf16, "bf16", f32);
-impl_reduced!(f16, "f16", f32);
-impl_reduced!(i8, "i8", i64);
-impl_reduced!(u8, "u8", i64);
+impl_reduced!(bf16, "bf16", f32, f32);
+impl_reduced!(f16, "f16", f32, f32);
+impl_reduced!(i8, "i8", i64, f64);
+impl_reduced!(u8, "u8", i64, f64);
 
 // The contract's facts, checked where the compiler can.
 const _: () = {

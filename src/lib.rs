@@ -102,6 +102,7 @@ pub use families::gradient::{linear_gradient, logistic_gradient};
 pub use families::optim::{adam_step, momentum_step, sgd_step};
 #[cfg(feature = "alloc")]
 pub use families::partial::{Partial, PartialKind};
+pub use families::similarity::{cosine, sqeuclidean};
 pub use isa::Isa;
 pub use matrix::Matrix;
 pub use matrix_mut::{MatrixMut, Trans};

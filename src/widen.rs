@@ -41,6 +41,12 @@ pub(crate) trait Widen: Lanes<f32> {
     fn madd_i8(self, a: &[i8], b: &[i8], acc: Self::I) -> Self::I;
     /// As [`Widen::madd_i8`], for `u8`.
     fn madd_u8(self, a: &[u8], b: &[u8], acc: Self::I) -> Self::I;
+    /// `acc` plus the squares `(a[j] - b[j])^2`, `j < IBYTES`, exact (the
+    /// differences in 16 bits, at most `255^2` each square), as
+    /// [`Widen::madd_i8`] adds products.
+    fn msq_i8(self, a: &[i8], b: &[i8], acc: Self::I) -> Self::I;
+    /// As [`Widen::msq_i8`], for `u8`.
+    fn msq_u8(self, a: &[u8], b: &[u8], acc: Self::I) -> Self::I;
     /// The exact sum of the lanes.
     fn isum(self, acc: Self::I) -> i64;
 }

@@ -346,3 +346,214 @@ fn dot_specials() {
         );
     }
 }
+
+// ---------------------------------------------------------------------
+// The similarity family: sqeuclidean and cosine, every type.
+
+impl SameBits for f64 {
+    fn same_bits(self, other: f64) -> bool {
+        same(self, other)
+    }
+}
+
+/// `sqeuclidean` and `cosine` of one case on `k` equal Scalar's, bit for bit.
+fn similarity_same<T: Element>(k: Kernels, a: &[T], b: &[T]) -> bool
+where
+    T::Acc: SameBits,
+    T::Dist: SameBits,
+{
+    let sq = k.sqeuclidean(a, b).unwrap();
+    let cos = k.cosine(a, b).unwrap();
+    sq.same_bits(scalar().sqeuclidean(a, b).unwrap())
+        && cos.same_bits(scalar().cosine(a, b).unwrap())
+}
+
+fn similarity_matches_scalar<T: Narrow>(isa: Isa)
+where
+    T::Acc: SameBits,
+    T::Dist: SameBits,
+{
+    let Some(k) = kernels(isa) else { return };
+    check(move |c: Case<T>| similarity_same(k, c.a(), c.b()));
+}
+
+fn similarity_float_matches_scalar<T: TestFloat>(isa: Isa)
+where
+    T::Acc: SameBits,
+    T::Dist: SameBits,
+{
+    let Some(k) = kernels(isa) else { return };
+    check(move |p: Pair<T>| similarity_same(k, p.a.slice(), p.b.slice()));
+}
+
+macro_rules! similarity_per_isa {
+    ($($name:ident: $f:ident::<$t:ty> => $isa:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            $f::<$t>($isa);
+        }
+    )*};
+}
+
+similarity_per_isa! {
+    similarity_f32_avx2_matches_scalar: similarity_float_matches_scalar::<f32> => Isa::Avx2;
+    similarity_f32_avx512_matches_scalar: similarity_float_matches_scalar::<f32> => Isa::Avx512;
+    similarity_f32_neon_matches_scalar: similarity_float_matches_scalar::<f32> => Isa::Neon;
+    similarity_f64_avx2_matches_scalar: similarity_float_matches_scalar::<f64> => Isa::Avx2;
+    similarity_f64_avx512_matches_scalar: similarity_float_matches_scalar::<f64> => Isa::Avx512;
+    similarity_f64_neon_matches_scalar: similarity_float_matches_scalar::<f64> => Isa::Neon;
+    similarity_bf16_avx2_matches_scalar: similarity_matches_scalar::<bf16> => Isa::Avx2;
+    similarity_bf16_avx512_matches_scalar: similarity_matches_scalar::<bf16> => Isa::Avx512;
+    similarity_bf16_neon_matches_scalar: similarity_matches_scalar::<bf16> => Isa::Neon;
+    similarity_f16_avx2_matches_scalar: similarity_matches_scalar::<f16> => Isa::Avx2;
+    similarity_f16_avx512_matches_scalar: similarity_matches_scalar::<f16> => Isa::Avx512;
+    similarity_f16_neon_matches_scalar: similarity_matches_scalar::<f16> => Isa::Neon;
+    similarity_i8_avx2_matches_scalar: similarity_matches_scalar::<i8> => Isa::Avx2;
+    similarity_i8_avx512_matches_scalar: similarity_matches_scalar::<i8> => Isa::Avx512;
+    similarity_i8_neon_matches_scalar: similarity_matches_scalar::<i8> => Isa::Neon;
+    similarity_u8_avx2_matches_scalar: similarity_matches_scalar::<u8> => Isa::Avx2;
+    similarity_u8_avx512_matches_scalar: similarity_matches_scalar::<u8> => Isa::Avx512;
+    similarity_u8_neon_matches_scalar: similarity_matches_scalar::<u8> => Isa::Neon;
+}
+
+/// The stated bounds against an f64 reference, on every backend, for the
+/// types computed in f32 (`widen` gives the exact f32 value): sqeuclidean
+/// within `gamma(k + 3)` relative (plus `n * eta`), cosine within
+/// `3 gamma(k) + 8 * 2^-53 + 2 * 2^-24` absolute, `k` as in the type's
+/// `dot` bound (`lanes_per_block` FMAs per lane per block). Cases with
+/// non-finite values, subnormal or tiny inputs (whose products underflow)
+/// or sums near f32's overflow are skipped: the bit-exact properties cover
+/// them.
+fn similarity_within_bound<T: Element<Acc = f32, Dist = f32>>(
+    a: &[T],
+    b: &[T],
+    widen: impl Fn(T) -> f32,
+    lanes_per_block: f64,
+) -> bool {
+    let (x, y): (Vec<f64>, Vec<f64>) = a
+        .iter()
+        .zip(b)
+        .map(|(&p, &q)| (f64::from(widen(p)), f64::from(widen(q))))
+        .unzip();
+    let ok = |v: &f64| v.is_finite() && (*v == 0.0 || v.abs() >= 1e-15);
+    if !x.iter().chain(&y).all(ok) {
+        return true;
+    }
+    let (mut ab, mut aa, mut bb, mut sq) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for (p, q) in x.iter().zip(&y) {
+        ab += p * q;
+        aa += p * p;
+        bb += q * q;
+        sq += (p - q) * (p - q);
+    }
+    if aa.max(bb).max(sq) >= f64::from(f32::MAX) / 4.0 {
+        return true;
+    }
+    let n = a.len();
+    let blocks = n.div_ceil(T::E).max(1) as f64;
+    let gamma = |k: f64| {
+        let ku = k / 16_777_216.0;
+        ku / (1.0 - ku)
+    };
+    let k = lanes_per_block + blocks.log2().ceil() + 6.0;
+    let sq_bound = gamma(k + 3.0) * sq + n as f64 * 1.5e-45 + 1e-12 * sq;
+    let exact_cos = if aa == 0.0 && bb == 0.0 {
+        0.0
+    } else if aa == 0.0 || bb == 0.0 {
+        1.0
+    } else {
+        (1.0 - ab / (aa.sqrt() * bb.sqrt())).clamp(0.0, 2.0)
+    };
+    let cos_bound = 3.0 * gamma(k) + 8.0 / 9_007_199_254_740_992.0 + 2.0 / 16_777_216.0 + 1e-12;
+    available().all(|isa| {
+        let kk = Kernels::new(isa).unwrap();
+        let s = f64::from(kk.sqeuclidean(a, b).unwrap());
+        let c = f64::from(kk.cosine(a, b).unwrap());
+        (s - sq).abs() <= sq_bound && (c - exact_cos).abs() <= cos_bound && (0.0..=2.0).contains(&c)
+    })
+}
+
+#[test]
+fn similarity_bf16_within_bound() {
+    check(|c: Case<bf16>| similarity_within_bound(c.a(), c.b(), bf16::to_f32, 128.0));
+}
+
+#[test]
+fn similarity_f16_within_bound() {
+    check(|c: Case<f16>| similarity_within_bound(c.a(), c.b(), f16::to_f32, 128.0));
+}
+
+#[test]
+fn similarity_f32_within_bound() {
+    check(|p: Pair<f32>| similarity_within_bound(p.a.slice(), p.b.slice(), |x| x, 64.0));
+}
+
+/// Integer similarity: sqeuclidean exact (an i128 reference), cosine from
+/// the exact sums, in range, at the extremes and past 2^17 elements.
+#[test]
+fn similarity_int_exact() {
+    check(|c: Case<i8>| {
+        let want: i128 = c
+            .a()
+            .iter()
+            .zip(c.b())
+            .map(|(&x, &y)| (i128::from(x) - i128::from(y)).pow(2))
+            .sum();
+        backends().into_iter().all(|k| {
+            let d = k.cosine(c.a(), c.b()).unwrap();
+            i128::from(k.sqeuclidean(c.a(), c.b()).unwrap()) == want && (0.0..=2.0).contains(&d)
+        })
+    });
+    check(|c: Case<u8>| {
+        let want: i128 = c
+            .a()
+            .iter()
+            .zip(c.b())
+            .map(|(&x, &y)| (i128::from(x) - i128::from(y)).pow(2))
+            .sum();
+        backends()
+            .into_iter()
+            .all(|k| i128::from(k.sqeuclidean(c.a(), c.b()).unwrap()) == want)
+    });
+    let n = (1usize << 17) + 3;
+    for k in backends() {
+        let (p, q) = (vec![i8::MIN; n], vec![i8::MAX; n]);
+        assert_eq!(k.sqeuclidean(&p, &q).unwrap(), 65025 * n as i64);
+        assert_eq!(k.cosine(&p, &q).unwrap(), 2.0);
+        assert_eq!(k.cosine(&p, &p).unwrap(), 0.0);
+        let (z, m) = (vec![0u8; n], vec![u8::MAX; n]);
+        assert_eq!(k.sqeuclidean(&z, &m).unwrap(), 65025 * n as i64);
+        assert_eq!(k.cosine(&m, &m).unwrap(), 0.0);
+    }
+}
+
+/// Zero vectors, the clamp, empty inputs and special values.
+#[test]
+fn similarity_edges() {
+    for k in backends() {
+        // Both zero: 0; one zero: 1; empty: 0.
+        assert_eq!(k.cosine(&[0.0f32; 5], &[0.0; 5]).unwrap(), 0.0);
+        assert_eq!(k.cosine(&[0.0f64; 5], &[1.0; 5]).unwrap(), 1.0);
+        assert_eq!(k.cosine(&[bf16::ONE; 3], &[bf16::ZERO; 3]).unwrap(), 1.0);
+        assert_eq!(k.cosine::<i8>(&[], &[]).unwrap(), 0.0);
+        assert_eq!(k.sqeuclidean::<f16>(&[], &[]).unwrap().to_bits(), 0);
+        assert_eq!(k.sqeuclidean::<u8>(&[], &[]).unwrap(), 0);
+        // A vector against itself: exactly 0; against its negation: 2
+        // within the bound, never above 2.
+        let v: Vec<f32> = (0..1000)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
+            .collect();
+        let w: Vec<f32> = v.iter().map(|x| -x).collect();
+        assert_eq!(k.cosine(&v, &v).unwrap(), 0.0);
+        let opp = k.cosine(&v, &w).unwrap();
+        assert!((2.0 - 1e-6..=2.0).contains(&opp), "{opp}");
+        // NaN and infinity: NaN propagates; inf - inf is NaN.
+        let nan = [f32::NAN, 1.0];
+        assert!(k.cosine(&nan, &[1.0, 1.0]).unwrap().is_nan());
+        assert!(k.sqeuclidean(&nan, &[1.0, 1.0]).unwrap().is_nan());
+        let inf = [bf16::INFINITY];
+        assert!(k.sqeuclidean(&inf, &inf).unwrap().is_nan());
+        assert_eq!(k.sqeuclidean(&inf, &[bf16::ONE]).unwrap(), f32::INFINITY);
+        assert!(k.cosine(&[1.0f32, 2.0], &[1.0]).is_err());
+    }
+}

@@ -12,3 +12,4 @@ pub(crate) mod gradient;
 pub(crate) mod optim;
 #[cfg(feature = "alloc")]
 pub(crate) mod partial;
+pub(crate) mod similarity;

@@ -37,3 +37,4 @@ pub(crate) mod optim;
 pub(crate) mod reduced;
 pub(crate) mod rows;
 pub(crate) mod sigmoid;
+pub(crate) mod similarity;

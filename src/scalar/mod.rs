@@ -13,3 +13,4 @@ pub(crate) mod gradient;
 pub(crate) mod optim;
 pub(crate) mod reduced;
 pub(crate) mod sigmoid;
+pub(crate) mod similarity;

@@ -77,6 +77,37 @@ impl Widen for Neon {
         n.vreinterpretq_s32_u32(n.vpadalq_u16(n.vpadalq_u16(acc, lo), hi))
     }
     #[inline(always)]
+    fn msq_i8(self, a: &[i8], b: &[i8], acc: int32x4_t) -> int32x4_t {
+        let n = self.0.neon;
+        let (a, b) = (&a[..16], &b[..16]);
+        // SAFETY: `a` and `b` are 16 bytes in bounds (just sliced); the
+        // token proves neon.
+        let (x, y) = unsafe { (n.vld1q_s8(a.as_ptr()), n.vld1q_s8(b.as_ptr())) };
+        // Exact 16-bit differences (`ssubl`), squared into 32 bits (`smlal`).
+        let lo = n.vsubl_s8(n.vget_low_s8(x), n.vget_low_s8(y));
+        let hi = n.vsubl_high_s8(x, y);
+        let acc = n.vmlal_s16(acc, n.vget_low_s16(lo), n.vget_low_s16(lo));
+        let acc = n.vmlal_high_s16(acc, lo, lo);
+        let acc = n.vmlal_s16(acc, n.vget_low_s16(hi), n.vget_low_s16(hi));
+        n.vmlal_high_s16(acc, hi, hi)
+    }
+    #[inline(always)]
+    fn msq_u8(self, a: &[u8], b: &[u8], acc: int32x4_t) -> int32x4_t {
+        let n = self.0.neon;
+        let (a, b) = (&a[..16], &b[..16]);
+        // SAFETY: `a` and `b` are 16 bytes in bounds (just sliced); the
+        // token proves neon.
+        let (x, y) = unsafe { (n.vld1q_u8(a.as_ptr()), n.vld1q_u8(b.as_ptr())) };
+        // `usubl` wraps modulo 2^16; read as i16 it is the exact difference
+        // (within -255..=255).
+        let lo = n.vreinterpretq_s16_u16(n.vsubl_u8(n.vget_low_u8(x), n.vget_low_u8(y)));
+        let hi = n.vreinterpretq_s16_u16(n.vsubl_high_u8(x, y));
+        let acc = n.vmlal_s16(acc, n.vget_low_s16(lo), n.vget_low_s16(lo));
+        let acc = n.vmlal_high_s16(acc, lo, lo);
+        let acc = n.vmlal_s16(acc, n.vget_low_s16(hi), n.vget_low_s16(hi));
+        n.vmlal_high_s16(acc, hi, hi)
+    }
+    #[inline(always)]
     fn isum(self, acc: int32x4_t) -> i64 {
         self.0.neon.vaddlvq_s32(acc)
     }

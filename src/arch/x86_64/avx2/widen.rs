@@ -94,6 +94,39 @@ impl Widen for Avx2 {
         avx2._mm256_add_epi32(acc, p)
     }
     #[inline(always)]
+    fn msq_i8(self, a: &[i8], b: &[i8], acc: __m256i) -> __m256i {
+        let avx2 = self.0.avx2;
+        let (x, y) = (self.load_bytes(&a[..32]), self.load_bytes(&b[..32]));
+        let xe = avx2._mm256_srai_epi16::<8>(avx2._mm256_slli_epi16::<8>(x));
+        let ye = avx2._mm256_srai_epi16::<8>(avx2._mm256_slli_epi16::<8>(y));
+        let de = avx2._mm256_sub_epi16(xe, ye);
+        let d_o = avx2._mm256_sub_epi16(
+            avx2._mm256_srai_epi16::<8>(x),
+            avx2._mm256_srai_epi16::<8>(y),
+        );
+        let p = avx2._mm256_add_epi32(
+            avx2._mm256_madd_epi16(de, de),
+            avx2._mm256_madd_epi16(d_o, d_o),
+        );
+        avx2._mm256_add_epi32(acc, p)
+    }
+    #[inline(always)]
+    fn msq_u8(self, a: &[u8], b: &[u8], acc: __m256i) -> __m256i {
+        let (avx, avx2) = (self.0.avx, self.0.avx2);
+        let (x, y) = (self.load_bytes(&a[..32]), self.load_bytes(&b[..32]));
+        let lo = avx._mm256_set1_epi16(0x00FF);
+        let de = avx2._mm256_sub_epi16(avx2._mm256_and_si256(x, lo), avx2._mm256_and_si256(y, lo));
+        let d_o = avx2._mm256_sub_epi16(
+            avx2._mm256_srli_epi16::<8>(x),
+            avx2._mm256_srli_epi16::<8>(y),
+        );
+        let p = avx2._mm256_add_epi32(
+            avx2._mm256_madd_epi16(de, de),
+            avx2._mm256_madd_epi16(d_o, d_o),
+        );
+        avx2._mm256_add_epi32(acc, p)
+    }
+    #[inline(always)]
     fn isum(self, acc: __m256i) -> i64 {
         let mut out = [0i32; 8];
         // SAFETY: `out` is 32 bytes; storeu has no alignment need; the token

@@ -69,6 +69,27 @@ impl Widen for Avx512 {
         f._mm512_add_epi32(acc, p)
     }
     #[inline(always)]
+    fn msq_i8(self, a: &[i8], b: &[i8], acc: __m512i) -> __m512i {
+        let (f, bw) = (self.0.avx512f, self.0.avx512bw);
+        let (x, y) = (self.load_bytes(&a[..64]), self.load_bytes(&b[..64]));
+        let xe = bw._mm512_srai_epi16::<8>(bw._mm512_slli_epi16::<8>(x));
+        let ye = bw._mm512_srai_epi16::<8>(bw._mm512_slli_epi16::<8>(y));
+        let de = bw._mm512_sub_epi16(xe, ye);
+        let d_o = bw._mm512_sub_epi16(bw._mm512_srai_epi16::<8>(x), bw._mm512_srai_epi16::<8>(y));
+        let p = f._mm512_add_epi32(bw._mm512_madd_epi16(de, de), bw._mm512_madd_epi16(d_o, d_o));
+        f._mm512_add_epi32(acc, p)
+    }
+    #[inline(always)]
+    fn msq_u8(self, a: &[u8], b: &[u8], acc: __m512i) -> __m512i {
+        let (f, bw) = (self.0.avx512f, self.0.avx512bw);
+        let (x, y) = (self.load_bytes(&a[..64]), self.load_bytes(&b[..64]));
+        let lo = f._mm512_set1_epi32(0x00FF_00FF);
+        let de = bw._mm512_sub_epi16(f._mm512_and_si512(x, lo), f._mm512_and_si512(y, lo));
+        let d_o = bw._mm512_sub_epi16(bw._mm512_srli_epi16::<8>(x), bw._mm512_srli_epi16::<8>(y));
+        let p = f._mm512_add_epi32(bw._mm512_madd_epi16(de, de), bw._mm512_madd_epi16(d_o, d_o));
+        f._mm512_add_epi32(acc, p)
+    }
+    #[inline(always)]
     fn isum(self, acc: __m512i) -> i64 {
         let mut out = [0i32; 16];
         // SAFETY: `out` is 64 bytes; storeu has no alignment need; the token
