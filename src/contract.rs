@@ -154,6 +154,20 @@
 //! gamma(k) + 8 * 2^-53 + 2u` absolute (`u` of the result type) when no
 //! product underflows.
 //!
+//! ### One query against many rows: dots, sqeuclideans, cosines
+//! `dots(X, q)`, `sqeuclideans(X, q)`, `cosines(X, q)`, every element type,
+//! `X` row-major `m x n` with a row stride, `q` of length `n`:
+//! - M1. `out[i] = dot(X[i], q)` (resp. `sqeuclidean`, `cosine`), each
+//!   row exactly the one-pair kernel above: the same bits as `m` separate
+//!   calls, in any order.
+//! - M2. Rows are independent: a backend may compute several rows
+//!   together (for f32 and f64, `dots` runs on the `gemv` row engine with
+//!   `b = -0.0`, and `fl(d + -0.0) = d` for every `d`, signed zeros and
+//!   infinities included), and threads take contiguous ranges of rows. No
+//!   sum is split, so no order changes.
+//!
+//! **Accuracy.** Each `out[i]` has its one-pair kernel's bound.
+//!
 //! ### axpy and scale
 //! `axpy(alpha, x, y)`: `y[j] = fma(alpha, x[j], y[j])`.
 //! `scale(alpha, x)`: `x[j] = alpha * x[j]`.

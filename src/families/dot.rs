@@ -8,9 +8,9 @@ use crate::par;
 
 /// One `dot` call.
 pub(crate) struct Dot<'a, T> {
-    k: Kernels,
-    a: &'a [T],
-    b: &'a [T],
+    pub(crate) k: Kernels,
+    pub(crate) a: &'a [T],
+    pub(crate) b: &'a [T],
 }
 
 impl<T: Float> Kernel for Dot<'_, T> {

@@ -9,6 +9,7 @@ pub(crate) mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod gemv;
 pub(crate) mod gradient;
+pub(crate) mod many;
 pub(crate) mod optim;
 #[cfg(feature = "alloc")]
 pub(crate) mod partial;

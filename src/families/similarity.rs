@@ -13,16 +13,16 @@ use crate::scalar::{dot as sd, reduced as sr, similarity as ss};
 
 /// One `sqeuclidean` call.
 pub(crate) struct SqEuclidean<'a, T> {
-    k: Kernels,
-    a: &'a [T],
-    b: &'a [T],
+    pub(crate) k: Kernels,
+    pub(crate) a: &'a [T],
+    pub(crate) b: &'a [T],
 }
 
 /// One `cosine` call.
 pub(crate) struct Cosine<'a, T> {
-    k: Kernels,
-    a: &'a [T],
-    b: &'a [T],
+    pub(crate) k: Kernels,
+    pub(crate) a: &'a [T],
+    pub(crate) b: &'a [T],
 }
 
 /// The cosine distance from the three sums (contract steps C2-C4), in f64:
