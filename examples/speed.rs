@@ -4,7 +4,7 @@
 //! in `DOTGRAD_ISA`), then for every kernel, size and backend the time per
 //! call, the throughput in GB/s and elements/ns, and the speed-up over the
 //! naive loop. Sizes: about L1 (4Ki elements), L2 (64Ki) and DRAM (16Mi).
-//! Takes about 20 s; `--quick` (or `DOTGRAD_SPEED_QUICK=1`) uses tiny sizes
+//! Takes about a minute; `--quick` (or `DOTGRAD_SPEED_QUICK=1`) uses tiny sizes
 //! and short timings and takes about 2 s (CI runs it that way).
 //!
 //! Each figure is the median over several samples, each sample timing a
@@ -88,6 +88,51 @@ const CASES: &[Case] = &[
         name: "adam f32",
         bytes_per_elem: 7 * 4,
         setup: adam,
+    },
+    Case {
+        name: "dot bf16",
+        bytes_per_elem: 2 * 2,
+        setup: dot_bf16,
+    },
+    Case {
+        name: "dot f16",
+        bytes_per_elem: 2 * 2,
+        setup: dot_f16,
+    },
+    Case {
+        name: "dot i8",
+        bytes_per_elem: 2,
+        setup: dot_i8,
+    },
+    Case {
+        name: "dot u8",
+        bytes_per_elem: 2,
+        setup: dot_u8,
+    },
+    Case {
+        name: "sqeuclid f32",
+        bytes_per_elem: 2 * 4,
+        setup: sqeuclidean,
+    },
+    Case {
+        name: "cosine f32",
+        bytes_per_elem: 2 * 4,
+        setup: cosine,
+    },
+    Case {
+        name: "cosines bf16",
+        bytes_per_elem: 2,
+        setup: cosines_bf16,
+    },
+    Case {
+        name: "dots i8",
+        bytes_per_elem: 1,
+        setup: dots_i8,
+    },
+    Case {
+        name: "gemm f32",
+        bytes_per_elem: 3 * 4,
+        setup: gemm,
     },
 ];
 
@@ -304,6 +349,235 @@ fn scale<T: Float>(n: usize) -> Runner {
     })
 }
 
+/// Two vectors of `n` values of a reduced-precision type, converted from
+/// [`Aligned`] f32 values by `conv`.
+fn narrow_pair<T: Copy>(n: usize, conv: fn(f32) -> T) -> (Vec<T>, Vec<T>) {
+    let a = Aligned::<f32>::new(n, 1);
+    let b = Aligned::<f32>::new(n, 2);
+    (
+        a.slice().iter().map(|&x| conv(x)).collect(),
+        b.slice().iter().map(|&x| conv(x)).collect(),
+    )
+}
+
+fn dot_bf16(n: usize) -> Runner {
+    use dotgrad::half::bf16;
+    let (a, b) = narrow_pair(n, bf16::from_f32);
+    Box::new(move |k| {
+        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
+        match k {
+            Some(k) => black_box(k.dot(a, b).unwrap()),
+            None => black_box(
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| x.to_f32() * y.to_f32())
+                    .sum::<f32>(),
+            ),
+        };
+    })
+}
+
+fn dot_f16(n: usize) -> Runner {
+    use dotgrad::half::f16;
+    let (a, b) = narrow_pair(n, f16::from_f32);
+    Box::new(move |k| {
+        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
+        match k {
+            Some(k) => black_box(k.dot(a, b).unwrap()),
+            None => black_box(
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| x.to_f32() * y.to_f32())
+                    .sum::<f32>(),
+            ),
+        };
+    })
+}
+
+fn dot_i8(n: usize) -> Runner {
+    let (a, b) = narrow_pair(n, |x| (x * 127.0) as i8);
+    Box::new(move |k| {
+        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
+        match k {
+            Some(k) => black_box(k.dot(a, b).unwrap()),
+            // An i32 per element pair, summed in i64: exact, as dotgrad's.
+            None => black_box(
+                a.iter()
+                    .zip(b)
+                    .map(|(&x, &y)| i64::from(i32::from(x) * i32::from(y)))
+                    .sum::<i64>(),
+            ),
+        };
+    })
+}
+
+fn dot_u8(n: usize) -> Runner {
+    let (a, b) = narrow_pair(n, |x| ((x + 1.0) * 127.5) as u8);
+    Box::new(move |k| {
+        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
+        match k {
+            Some(k) => black_box(k.dot(a, b).unwrap()),
+            None => black_box(
+                a.iter()
+                    .zip(b)
+                    .map(|(&x, &y)| i64::from(u32::from(x) * u32::from(y)))
+                    .sum::<i64>(),
+            ),
+        };
+    })
+}
+
+fn sqeuclidean(n: usize) -> Runner {
+    let a = Aligned::<f32>::new(n, 1);
+    let b = Aligned::<f32>::new(n, 2);
+    Box::new(move |k| {
+        let (a, b) = (black_box(a.slice()), black_box(b.slice()));
+        match k {
+            Some(k) => black_box(k.sqeuclidean(a, b).unwrap()),
+            None => black_box(a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>()),
+        };
+    })
+}
+
+/// The naive cosine distance: three sums in one loop, then the formula.
+fn naive_cosine(a: &[f32], b: &[f32]) -> f32 {
+    let (mut ab, mut aa, mut bb) = (0.0f32, 0.0f32, 0.0f32);
+    for (&x, &y) in a.iter().zip(b) {
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    1.0 - ab / (aa * bb).sqrt()
+}
+
+fn cosine(n: usize) -> Runner {
+    let a = Aligned::<f32>::new(n, 1);
+    let b = Aligned::<f32>::new(n, 2);
+    Box::new(move |k| {
+        let (a, b) = (black_box(a.slice()), black_box(b.slice()));
+        match k {
+            Some(k) => black_box(k.cosine(a, b).unwrap()),
+            None => black_box(naive_cosine(a, b)),
+        };
+    })
+}
+
+/// A query against every row of an `n / COLS x COLS` bf16 matrix.
+fn cosines_bf16(n: usize) -> Runner {
+    use dotgrad::half::bf16;
+    let cols = COLS.min(n);
+    let rows = n / cols;
+    let (x, q) = narrow_pair(rows * cols, bf16::from_f32);
+    let q = q[..cols].to_vec();
+    let mut out = vec![0.0f32; rows];
+    Box::new(move |k| {
+        let x = black_box(&x[..]);
+        match k {
+            Some(k) => {
+                let m = Matrix::from_rows(x, rows, cols).unwrap();
+                k.cosines(m, &q, &mut out).unwrap();
+            }
+            None => {
+                let qf: Vec<f32> = q.iter().map(|v| v.to_f32()).collect();
+                for (o, row) in out.iter_mut().zip(x.chunks_exact(cols)) {
+                    let r: Vec<f32> = row.iter().map(|v| v.to_f32()).collect();
+                    *o = naive_cosine(&r, &qf);
+                }
+            }
+        }
+        black_box(&out);
+    })
+}
+
+/// A query against every row of an `n / COLS x COLS` i8 matrix.
+fn dots_i8(n: usize) -> Runner {
+    let cols = COLS.min(n);
+    let rows = n / cols;
+    let (x, q) = narrow_pair(rows * cols, |v| (v * 127.0) as i8);
+    let q = q[..cols].to_vec();
+    let mut out = vec![0i64; rows];
+    Box::new(move |k| {
+        let x = black_box(&x[..]);
+        match k {
+            Some(k) => {
+                let m = Matrix::from_rows(x, rows, cols).unwrap();
+                k.dots(m, &q, &mut out).unwrap();
+            }
+            None => {
+                for (o, row) in out.iter_mut().zip(x.chunks_exact(cols)) {
+                    *o = row
+                        .iter()
+                        .zip(&q)
+                        .map(|(&a, &b)| i64::from(i32::from(a) * i32::from(b)))
+                        .sum();
+                }
+            }
+        }
+        black_box(&out);
+    })
+}
+
+/// Largest side of the report's square `gemm` (`n` elements per matrix,
+/// capped so that the naive loop and Scalar stay under a second a call).
+const GEMM_MAX_SIDE: usize = 512;
+
+/// The side of the square `gemm` for `n` elements.
+fn gemm_side(n: usize) -> usize {
+    (n as f64).sqrt().floor().min(GEMM_MAX_SIDE as f64) as usize
+}
+
+/// `C = A B`, all three square of side `gemm_side(n)`.
+fn gemm(n: usize) -> Runner {
+    use dotgrad::{MatrixMut, Trans};
+    let s = gemm_side(n);
+    let a = Aligned::<f32>::new(s * s, 1);
+    let b = Aligned::<f32>::new(s * s, 2);
+    let mut c = vec![0.0f32; s * s];
+    Box::new(move |k| {
+        let (a, b) = (black_box(a.slice()), black_box(b.slice()));
+        match k {
+            Some(k) => {
+                let (am, bm) = (
+                    Matrix::from_rows(a, s, s).unwrap(),
+                    Matrix::from_rows(b, s, s).unwrap(),
+                );
+                let cm = MatrixMut::from_rows(&mut c, s, s).unwrap();
+                k.gemm(am, Trans::No, bm, Trans::No, cm).unwrap();
+            }
+            None => {
+                // The i-p-j loop a user would write (row of B streamed).
+                c.iter_mut().for_each(|c| *c = 0.0);
+                for i in 0..s {
+                    for p in 0..s {
+                        let aip = a[i * s + p];
+                        for (cij, &bpj) in
+                            c[i * s..(i + 1) * s].iter_mut().zip(&b[p * s..(p + 1) * s])
+                        {
+                            *cij += aip * bpj;
+                        }
+                    }
+                }
+            }
+        }
+        black_box(&c);
+    })
+}
+
+/// Floating-point operations of one call of case `name` on `n` elements
+/// (0 where the count is not meaningful: adam).
+fn flops(name: &str, n: usize) -> f64 {
+    let n = n as f64;
+    match name {
+        "gemm f32" => 2.0 * (gemm_side(n as usize) as f64).powi(3),
+        "scale f32" | "scale f64" => n,
+        "lin grad f32" | "log grad f32" => 4.0 * n,
+        "sqeuclid f32" => 3.0 * n,
+        "cosine f32" | "cosines bf16" => 6.0 * n,
+        "adam f32" => 0.0,
+        _ => 2.0 * n,
+    }
+}
+
 /// `n` deterministic values in [-1, 1), starting on a 64-byte boundary.
 struct Aligned<T> {
     buf: Vec<T>,
@@ -487,24 +761,39 @@ fn main() {
         "time/call",
         "GB/s",
         "elem/ns",
+        "GFLOP/s",
         "vs naive",
     ];
-    let right = [false, false, true, false, true, true, true, true, true];
-    let mut rows: Vec<[String; 9]> = Vec::new();
+    let right = [
+        false, false, true, false, true, true, true, true, true, true,
+    ];
+    let mut rows: Vec<[String; 10]> = Vec::new();
     for case in CASES {
         for &(level, n) in &plan.sizes {
             let mut run = (case.setup)(n);
             let naive = measure(&mut || run(None), plan);
+            let fl = flops(case.name, n);
+            // Elements per matrix the call really touches (gemm's side is capped).
+            let elems = if case.name == "gemm f32" {
+                gemm_side(n).pow(2)
+            } else {
+                n
+            };
             let mut add = |backend: String, threads: usize, ns: f64| {
                 rows.push([
                     case.name.to_string(),
                     level.to_string(),
-                    fmt_n(n),
+                    fmt_n(elems),
                     backend,
                     threads.to_string(),
                     fmt_time(ns),
-                    format!("{:.2}", (case.bytes_per_elem * n) as f64 / ns),
-                    format!("{:.2}", n as f64 / ns),
+                    format!("{:.2}", (case.bytes_per_elem * elems) as f64 / ns),
+                    format!("{:.2}", elems as f64 / ns),
+                    if fl > 0.0 {
+                        format!("{:.2}", fl / ns)
+                    } else {
+                        "-".to_string()
+                    },
                     format!("{:.2}x", naive / ns),
                 ]);
             };
@@ -555,9 +844,10 @@ fn main() {
         line(row);
     }
     println!(
-        "\nGB/s counts bytes read plus written (dot: 2n, axpy: 3n, scale: 2n, adam: 7n elements; \
-         gemv, gemv_t and the gradients: the n elements of X, a {COLS}-column matrix). \
-         Report took {:.1} s.",
+        "\nGB/s counts bytes read plus written (dot, sqeuclid, cosine: 2n, axpy: 3n, scale: 2n, \
+         adam: 7n elements; gemv, gemv_t, the gradients, dots and cosines: the n elements of X, \
+         a {COLS}-column matrix; gemm: A, B and C, square of side min(sqrt(n), {GEMM_MAX_SIDE}), \
+         2 side^3 flops). Report took {:.1} s.",
         started.elapsed().as_secs_f64()
     );
 }
