@@ -1,4 +1,5 @@
-//! Known answers: the result bits of every kernel, for every element type,
+//! Known answers: the result bits of every kernel (gemm, the reduced-precision
+//! dots, the similarity family and the rows forms included), for every element type,
 //! on fixed inputs, pinned in `tests/known_answers.txt`.
 //!
 //! The inputs come from a tiny in-repo PRNG (splitmix64) with fixed seeds, so
@@ -562,10 +563,293 @@ macro_rules! answers_for {
     }};
 }
 
+/// A result as the table writes it.
+trait Show {
+    fn show(self) -> String;
+}
+impl Show for f32 {
+    fn show(self) -> String {
+        scalar_bits(self)
+    }
+}
+impl Show for f64 {
+    fn show(self) -> String {
+        scalar_bits(self)
+    }
+}
+impl Show for i64 {
+    fn show(self) -> String {
+        format!("i{self}")
+    }
+}
+
+/// A vector result as the table writes it: the digest of the shown values.
+fn digest_shown<O: Show + Copy>(v: &[O]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in v {
+        for byte in x.show().bytes().chain([b',']) {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("#{h:016x}/{}", v.len())
+}
+
+/// An element type of the dot and similarity families, drawn from the PRNG.
+trait KatElem: dotgrad::Element + Default {
+    const NAME: &'static str;
+    /// A value of `mix` (`Plain`, `Zeros`, `Special`; `NegTiny`/`PosTiny`
+    /// for the float types, extremes for the integers).
+    fn draw(r: &mut Rng, mix: Mix) -> Self;
+}
+
+impl KatElem for f32 {
+    const NAME: &'static str = "f32";
+    fn draw(r: &mut Rng, mix: Mix) -> Self {
+        value(r, mix)
+    }
+}
+impl KatElem for f64 {
+    const NAME: &'static str = "f64";
+    fn draw(r: &mut Rng, mix: Mix) -> Self {
+        value(r, mix)
+    }
+}
+
+/// A 16-bit float from its fields: sign, an exponent `bias +- spread`,
+/// any mantissa; with `Zeros`/`Special`, edges from `edges` a fifth of the
+/// time (only the first `finite` of them for `Zeros`).
+fn half_bits(
+    r: &mut Rng,
+    mix: Mix,
+    mant: u32,
+    bias: u64,
+    spread: u64,
+    edges: &[u16],
+    finite: usize,
+) -> u16 {
+    let pick = match mix {
+        Mix::Zeros => finite,
+        Mix::Special => edges.len(),
+        _ => 0,
+    };
+    if pick > 0 && r.below(5) == 0 {
+        return edges[r.below(pick as u64) as usize];
+    }
+    let e = bias - spread + r.below(2 * spread + 1);
+    ((r.below(2) << 15) | (e << mant) | r.below(1 << mant)) as u16
+}
+
+impl KatElem for dotgrad::half::bf16 {
+    const NAME: &'static str = "bf16";
+    fn draw(r: &mut Rng, mix: Mix) -> Self {
+        // +-0, subnormals, the largest finite; then infinities and NaN.
+        let edges = [
+            0x0000, 0x8000, 0x0001, 0x807f, 0x7f7f, 0x7f80, 0xff80, 0x7fc0,
+        ];
+        Self::from_bits(half_bits(r, mix, 7, 127, 20, &edges, 5))
+    }
+}
+impl KatElem for dotgrad::half::f16 {
+    const NAME: &'static str = "f16";
+    fn draw(r: &mut Rng, mix: Mix) -> Self {
+        let edges = [
+            0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0x7c00, 0xfc00, 0x7e00,
+        ];
+        Self::from_bits(half_bits(r, mix, 10, 15, 8, &edges, 5))
+    }
+}
+impl KatElem for i8 {
+    const NAME: &'static str = "i8";
+    fn draw(r: &mut Rng, mix: Mix) -> Self {
+        match mix {
+            // The extremes: -128 * -128 in every product.
+            Mix::Special => i8::MIN,
+            Mix::Zeros if r.below(3) == 0 => 0,
+            _ => r.next() as i8,
+        }
+    }
+}
+impl KatElem for u8 {
+    const NAME: &'static str = "u8";
+    fn draw(r: &mut Rng, mix: Mix) -> Self {
+        match mix {
+            Mix::Special => u8::MAX,
+            Mix::Zeros if r.below(3) == 0 => 0,
+            _ => r.next() as u8,
+        }
+    }
+}
+
+fn draws<T: KatElem>(r: &mut Rng, n: usize, offset: usize, mix: Mix) -> Vec<T> {
+    (0..offset + n).map(|_| T::draw(r, mix)).collect()
+}
+
+/// Lengths for the dot and similarity families of `T`: stripe tails, one
+/// block and its edges, more than five blocks.
+fn elem_lengths<T: dotgrad::Element>() -> Vec<usize> {
+    let (w, e) = (T::W, T::E);
+    let mut v: Vec<usize> = (0..=17).collect();
+    v.extend([
+        w - 1,
+        w,
+        w + 1,
+        3 * w + 1,
+        1000,
+        e - 1,
+        e,
+        e + 1,
+        5 * e + 13,
+    ]);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// `dot` (reduced-precision types only: f32/f64 have theirs above),
+/// `sqeuclidean` and `cosine`, then the rows forms `dots`, `sqeuclideans`,
+/// `cosines`.
+fn similarity_cases<T: KatElem>(k: Kernels, out: &mut Answers, with_dot: bool)
+where
+    T::Acc: Show + Default,
+    T::Dist: Show + Default,
+{
+    let name = <T as KatElem>::NAME;
+    let mixes = [
+        (Mix::Plain, Mix::Plain),
+        (Mix::Zeros, Mix::Zeros),
+        (Mix::Special, Mix::Plain),
+        (Mix::NegTiny, Mix::PosTiny),
+    ];
+    for (li, &n) in elem_lengths::<T>().iter().enumerate() {
+        for (mi, &(ma, mb)) in mixes.iter().enumerate() {
+            let (oa, ob) = (3usize, 5usize);
+            let mut r = Rng::new(0x51a + (li * 100 + mi * 10) as u64);
+            let a = draws::<T>(&mut r, n, oa, ma);
+            let b = draws::<T>(&mut r, n, ob, mb);
+            let (a, b) = (&a[oa..], &b[ob..]);
+            let tag = format!("{name} n={n} {ma:?}/{mb:?}");
+            if with_dot {
+                put(out, format!("dot {tag}"), k.dot(a, b).unwrap().show());
+            }
+            put(
+                out,
+                format!("sqeuclidean {tag}"),
+                k.sqeuclidean(a, b).unwrap().show(),
+            );
+            put(out, format!("cosine {tag}"), k.cosine(a, b).unwrap().show());
+        }
+    }
+    let (w, e) = (T::W, T::E);
+    let shapes = [
+        (0, 5, 0),
+        (1, 1, 0),
+        (7, 3, 2),
+        (33, w - 1, 3),
+        (17, w + 1, 1),
+        (300, 100, 3),
+        (3, e + 5, 0),
+    ];
+    for (si, &(rows, cols, extra)) in shapes.iter().enumerate() {
+        for (mi, &(ma, mb)) in mixes.iter().enumerate() {
+            let mut r = Rng::new(0x20b + (si * 10 + mi) as u64);
+            let stride = cols + extra;
+            let len = if rows == 0 {
+                0
+            } else {
+                (rows - 1) * stride + cols
+            };
+            let data = draws::<T>(&mut r, len, 1, ma);
+            let q = draws::<T>(&mut r, cols, 0, mb);
+            let x = Matrix::new(&data[1..], rows, cols, stride).unwrap();
+            let tag = format!("{name} {rows}x{cols}+{extra} {ma:?}/{mb:?}");
+            let mut o = vec![T::Acc::default(); rows];
+            k.dots(x, &q, &mut o).unwrap();
+            put(out, format!("dots {tag}"), digest_shown(&o));
+            k.sqeuclideans(x, &q, &mut o).unwrap();
+            put(out, format!("sqeuclideans {tag}"), digest_shown(&o));
+            let mut o = vec![T::Dist::default(); rows];
+            k.cosines(x, &q, &mut o).unwrap();
+            put(out, format!("cosines {tag}"), digest_shown(&o));
+        }
+    }
+}
+
+/// `gemm` and `gemm_acc` over shapes across the microkernels' tiles and
+/// the packing's panels, all four transposes, row strides and offsets.
+fn gemm_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
+    use dotgrad::{MatrixMut, Trans};
+    let shapes = [
+        (0, 3, 2),
+        (3, 0, 2),
+        (2, 3, 0),
+        (1, 1, 1),
+        (7, 17, 13),
+        (13, 33, 70),
+        (25, 40, 300),
+        (70, 70, 70),
+        (100, 9, 600),
+    ];
+    let trans = [
+        (Trans::No, Trans::No),
+        (Trans::Yes, Trans::No),
+        (Trans::No, Trans::Yes),
+        (Trans::Yes, Trans::Yes),
+    ];
+    for (si, &(m, n, kk)) in shapes.iter().enumerate() {
+        for (ti, &(ta, tb)) in trans.iter().enumerate() {
+            for (mi, &mix) in [Mix::Plain, Mix::Zeros, Mix::NegTiny].iter().enumerate() {
+                let mut r = Rng::new(0x6e3 + (si * 100 + ti * 10 + mi) as u64);
+                let bmix = if let Mix::NegTiny = mix {
+                    Mix::PosTiny
+                } else {
+                    mix
+                };
+                // Stored shapes: op(A) is m x kk, op(B) is kk x n.
+                let (ar, ac) = if ta == Trans::No { (m, kk) } else { (kk, m) };
+                let (br, bc) = if tb == Trans::No { (kk, n) } else { (n, kk) };
+                let stored = |r: &mut Rng, rows: usize, cols: usize, mix: Mix| {
+                    let stride = cols + 2;
+                    let len = if rows == 0 {
+                        0
+                    } else {
+                        (rows - 1) * stride + cols
+                    };
+                    (vector::<T>(r, len, 1, mix), stride)
+                };
+                let (a, sa) = stored(&mut r, ar, ac, mix);
+                let (b, sb) = stored(&mut r, br, bc, bmix);
+                let a = Matrix::new(&a[1..], ar, ac, sa).unwrap();
+                let b = Matrix::new(&b[1..], br, bc, sb).unwrap();
+                let sc = n + 3;
+                let clen = if m == 0 { 0 } else { (m - 1) * sc + n };
+                let c0 = vector::<T>(&mut r, clen, 0, Mix::Plain);
+                let tag = format!("{} {m}x{n}x{kk} {ta:?}/{tb:?} {mix:?}", <T as Kat>::NAME);
+                let mut c = c0.clone();
+                k.gemm(a, ta, b, tb, MatrixMut::new(&mut c, m, n, sc).unwrap())
+                    .unwrap();
+                put(out, format!("gemm {tag}"), digest(&c));
+                let mut c = c0;
+                k.gemm_acc(a, ta, b, tb, MatrixMut::new(&mut c, m, n, sc).unwrap())
+                    .unwrap();
+                put(out, format!("gemm_acc {tag}"), digest(&c));
+            }
+        }
+    }
+}
+
 fn answers(k: Kernels) -> Answers {
     let mut out = Answers::new();
     answers_for!(f32, k, &mut out);
     answers_for!(f64, k, &mut out);
+    gemm_cases::<f32>(k, &mut out);
+    gemm_cases::<f64>(k, &mut out);
+    similarity_cases::<f32>(k, &mut out, false);
+    similarity_cases::<f64>(k, &mut out, false);
+    similarity_cases::<dotgrad::half::bf16>(k, &mut out, true);
+    similarity_cases::<dotgrad::half::f16>(k, &mut out, true);
+    similarity_cases::<i8>(k, &mut out, true);
+    similarity_cases::<u8>(k, &mut out, true);
     out
 }
 
