@@ -137,6 +137,19 @@ fn block_f16<S: Widen, const COS: bool>(s: S, a: &[f16], b: &[f16]) -> Acc3<f32,
     st
 }
 
+/// `l + r` stripe by stripe, for the first `1 + 2 * COS` stripes. A
+/// function, not a closure: a closure is compiled with the features of the
+/// function that defines it, so one defined outside `vectorize` and not
+/// inlined would call every intrinsic out of line.
+#[inline(always)]
+fn add3<T: Float, S: Lanes<T>, const COS: bool>(s: S, l: Acc3<T, S>, r: Acc3<T, S>) -> Acc3<T, S> {
+    let mut o = l;
+    for i in 0..if COS { 3 } else { 1 } {
+        o[i] = add_stripes(s, l[i], r[i]);
+    }
+    o
+}
+
 /// The block tree over blocks of `e` elements, then the fold of each of
 /// the `1 + 2 * COS` stripes.
 #[inline(always)]
@@ -149,13 +162,6 @@ fn tree_fold<T: Float, S: Lanes<T>, X, const COS: bool>(
 ) -> [T; 3] {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let add = |l: Acc3<T, S>, r: Acc3<T, S>| {
-        let mut o = l;
-        for i in 0..if COS { 3 } else { 1 } {
-            o[i] = add_stripes(s, l[i], r[i]);
-        }
-        o
-    };
     let st = if n <= e {
         block(a, b)
     } else {
@@ -173,7 +179,8 @@ fn tree_fold<T: Float, S: Lanes<T>, X, const COS: bool>(
                                 let (lo, hi) = (i * e, n.min(i * e + e));
                                 block(&a[lo..hi], &b[lo..hi])
                             },
-                            add,
+                            #[inline(always)]
+                            |l, r| add3::<T, S, COS>(s, l, r),
                         )
                     },
                 )
@@ -181,7 +188,7 @@ fn tree_fold<T: Float, S: Lanes<T>, X, const COS: bool>(
             &mut |l, r| {
                 s.vectorize(
                     #[inline(always)]
-                    || add(l, r),
+                    || add3::<T, S, COS>(s, l, r),
                 )
             },
         )
