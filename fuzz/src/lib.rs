@@ -14,9 +14,12 @@
 //!   a trailing partial element is dropped), each tiled `reps` times.
 //!
 //! Later targets reuse [`Case`] (optimizers) or [`MatCase`] (gemv,
-//! gradients), [`same`], [`same_all`], [`simd_kernels`] and [`scalar`].
+//! gradients), [`same`], [`same_all`], [`simd_kernels`] and [`scalar`];
+//! `gemm` decodes its own operands, `narrow` (bf16, f16, i8, u8) reads its
+//! elements through [`Narrow`], compares results through [`Outcome`] and
+//! decodes repetitions with [`reps`].
 
-use dotgrad::{Float, Isa, Kernels};
+use dotgrad::{Element, Float, Isa, Kernels};
 
 /// The element types the targets decode from raw bytes: dotgrad's floats,
 /// which are plain old data.
@@ -76,6 +79,16 @@ pub fn sentinel<T: Real>() -> T {
     T::from_f64(-7.0e-3)
 }
 
+/// The repetitions a header byte asks for: 1 below 0xC0, else
+/// `1 + 4 * (byte & 0x3f)` (up to 253), as in the crate docs.
+pub fn reps(byte: u8) -> usize {
+    if byte < 0xC0 {
+        1
+    } else {
+        1 + 4 * usize::from(byte & 0x3f)
+    }
+}
+
 /// One decoded fuzz input: two equally long vectors and some scalars.
 #[derive(Clone, Debug)]
 pub struct Case<T> {
@@ -94,11 +107,7 @@ impl<T: Real> Case<T> {
         let size = core::mem::size_of::<T>();
         let (&h0, rest) = data.split_first()?;
         let (&h1, rest) = rest.split_first()?;
-        let reps = if h1 < 0xC0 {
-            1
-        } else {
-            1 + 4 * usize::from(h1 & 0x3f)
-        };
+        let reps = reps(h1);
         if rest.len() < scalars * size {
             return None;
         }
@@ -199,6 +208,119 @@ pub fn same<T: Real>(x: T, y: T) -> bool {
 /// Float-wise [`same`] (and equal lengths).
 pub fn same_all<T: Real>(x: &[T], y: &[T]) -> bool {
     x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| same(p, q))
+}
+
+/// The reduced-precision element types (`bf16`, `f16`, `i8`, `u8`), read
+/// from raw bytes. dotgrad's `half` is built without its bytemuck feature,
+/// so bf16 and f16 are made with `from_bits` from two bytes (native endian)
+/// rather than through [`bytemuck`].
+pub trait Narrow: Element {
+    /// Bytes per element.
+    const SIZE: usize;
+    /// The element from the first [`Narrow::SIZE`] bytes of `bytes`, native
+    /// endian.
+    fn read(bytes: &[u8]) -> Self;
+    /// The value as an exact integer: `Some` for i8 and u8, `None` for the
+    /// floats.
+    fn exact(self) -> Option<i64>;
+}
+
+impl Narrow for dotgrad::half::bf16 {
+    const SIZE: usize = 2;
+    fn read(bytes: &[u8]) -> Self {
+        Self::from_bits(u16::from_ne_bytes([bytes[0], bytes[1]]))
+    }
+    fn exact(self) -> Option<i64> {
+        None
+    }
+}
+
+impl Narrow for dotgrad::half::f16 {
+    const SIZE: usize = 2;
+    fn read(bytes: &[u8]) -> Self {
+        Self::from_bits(u16::from_ne_bytes([bytes[0], bytes[1]]))
+    }
+    fn exact(self) -> Option<i64> {
+        None
+    }
+}
+
+impl Narrow for i8 {
+    const SIZE: usize = 1;
+    fn read(bytes: &[u8]) -> Self {
+        i8::from_ne_bytes([bytes[0]])
+    }
+    fn exact(self) -> Option<i64> {
+        Some(i64::from(self))
+    }
+}
+
+impl Narrow for u8 {
+    const SIZE: usize = 1;
+    fn read(bytes: &[u8]) -> Self {
+        bytes[0]
+    }
+    fn exact(self) -> Option<i64> {
+        Some(i64::from(self))
+    }
+}
+
+/// A kernel result (`Element::Acc` or `Element::Dist`: f32, f64 or an
+/// exact i64) as the targets compare it: floats as in [`same`] (equal
+/// bits, or both NaN), integers with `==`.
+pub trait Outcome: Copy + core::fmt::Debug {
+    /// The value guard elements of an output buffer hold.
+    const SENTINEL: Self;
+    /// Equal as described above.
+    fn same_as(self, other: Self) -> bool;
+    /// The value as `f64` (exact for f32 and f64; i64 rounded).
+    fn as_f64(self) -> f64;
+    /// The value as an exact integer: `Some` for i64, `None` for floats.
+    fn exact(self) -> Option<i64>;
+}
+
+impl Outcome for f32 {
+    const SENTINEL: Self = -7.0e-3;
+    fn same_as(self, other: Self) -> bool {
+        same(self, other)
+    }
+    fn as_f64(self) -> f64 {
+        f64::from(self)
+    }
+    fn exact(self) -> Option<i64> {
+        None
+    }
+}
+
+impl Outcome for f64 {
+    const SENTINEL: Self = -7.0e-3;
+    fn same_as(self, other: Self) -> bool {
+        same(self, other)
+    }
+    fn as_f64(self) -> f64 {
+        self
+    }
+    fn exact(self) -> Option<i64> {
+        None
+    }
+}
+
+impl Outcome for i64 {
+    const SENTINEL: Self = -0x0707_0707_0707_0707;
+    fn same_as(self, other: Self) -> bool {
+        self == other
+    }
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+    fn exact(self) -> Option<i64> {
+        Some(self)
+    }
+}
+
+/// Element-wise [`Outcome::same_as`] (and equal lengths).
+pub fn same_outcomes<R: Outcome>(x: &[R], y: &[R]) -> bool {
+    x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| p.same_as(q))
 }
 
 /// The scalar reference backend.
