@@ -445,6 +445,48 @@
 //! subnormal may lose up to `eta / 2` instead, later roundings scaling
 //! that loss by at most `1 + gamma(K)`.
 //!
+//! ### Dense layer: forward and backward
+//! `dense_forward(X, W, b, Y)`, `X` `m x d`, `W` `d x h`, `b` of length `h`,
+//! `Y` `m x h`: `Y[i][j]` is the gemm chain of step 2 above started from
+//! `c = b[j]` (that is, `Y` filled with `b` by rows, then
+//! `gemm_acc(X, W, Y)`): `K = d` FMAs, one rounding each, and no separate
+//! `+ b`.
+//!
+//! `dense_backward(X, W, dY, dW, db, dX)`, `dY` `m x h`:
+//! - `dW = X^T dY` (`gemm` with `ta = Yes`), `d x h`;
+//! - `db = dY^T 1`: `gemv_t(dY, v)` with every `v[i] = 1` (its row blocks,
+//!   tree and combination; `fma(1, x, s)` is `x + s` rounded once);
+//! - `dX = dY W^T` (`gemm` with `tb = Yes`), `m x d`, when asked for.
+//!
+//! **Accuracy.** `Y` and `dW`, `dX` as gemm (`K = d`, `m`, `h`
+//! respectively; for `Y`, `C0 = b`); `db` as `gemv_t`.
+//!
+//! ### Softmax cross-entropy
+//! `softmax_cross_entropy(Z, labels, dZ)`, logits `Z` `m x c` (`c >= 1`),
+//! class indices `labels[i] < c`, for each row `i` in order:
+//! - X1. `mx = Z[i][0]`, then `mx = Z[i][j] > mx ? Z[i][j] : mx` for
+//!   `j = 1..c` (a NaN logit is never taken as the maximum, and NaN results
+//!   follow from X2).
+//! - X2. `e_j = exp(-(mx - Z[i][j]))` by E1-E6 of the sigmoid (`a = mx -
+//!   Z[i][j] >= 0`, rounded once), so the maximum's `e` is exactly 1.
+//! - X3. `s = e_0 + e_1 + ... + e_{c-1}` in increasing `j`, from `+0.0`
+//!   (`1 <= s <= c`).
+//! - X4. `dZ[i][j] = (e_j / s - t_j) / m`, `t_j = 1` for `j = labels[i]`,
+//!   else 0: three roundings (`/ s`, `- t_j`, `/ m`), the gradient of the
+//!   mean loss.
+//! - X5. `ln s`: `s = f 2^k` with `f` in `[1, 2)` (exact), `ln s =
+//!   fma(k, LN2_HI, fma(k, LN2_LO, log1p(f - 1)))` (L1-L4, `f - 1` exact,
+//!   in `[0, 1)`); the row's loss `l_i = ln s + (mx - Z[i][labels[i]])`.
+//! - X6. The returned loss: `(l_0 + l_1 + ... + l_{m-1}) / m` in increasing
+//!   `i`, from `+0.0` (`+0.0` for `m = 0`).
+//!
+//! Every step is a scalar operation in a fixed order, so every backend and
+//! thread count gives these bits (the layer's cost is in its gemms).
+//!
+//! **Accuracy.** Each `e_j` within 2.5 ulp (E1-E6 and the rounding of `a`
+//! scaled by `e_j`'s size); `ln s` within about 3 ulp; `dZ` and `l_i`
+//! follow with a few more roundings, relative to `max(1, |mx - Z|)`.
+//!
 //! ## Threads and machines
 //! Every reduction is split on its own block boundaries (blocks of `E`
 //! elements for `dot`, row blocks of `R` rows for `gemv_t` and the

@@ -55,6 +55,17 @@ pub enum Error {
     /// A backend name (from `DOTGRAD_ISA` or [`Isa::from_str`](core::str::FromStr))
     /// is not one of `scalar`, `avx2`, `avx512`, `neon`.
     UnknownIsa(IsaName),
+    /// A class label is not below the number of classes.
+    Label {
+        /// The operation that was called.
+        op: &'static str,
+        /// The row whose label it is.
+        row: usize,
+        /// The label found.
+        label: u32,
+        /// The number of classes (columns of the logits).
+        classes: usize,
+    },
     /// A matrix or vector view from another crate (see
     /// [`interop`](crate::interop)) is laid out in memory in a way the
     /// conversion cannot borrow as one slice: gaps between rows or columns,
@@ -163,6 +174,15 @@ impl fmt::Display for Error {
                     crate::isa::TARGET_ARCH
                 ),
             },
+            Error::Label {
+                op,
+                row,
+                label,
+                classes,
+            } => write!(
+                f,
+                "{op}: label {label} of row {row} is not below the number of classes ({classes})"
+            ),
             Error::Layout {
                 op,
                 shape,

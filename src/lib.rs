@@ -99,6 +99,8 @@ pub use families::gemv::gemv_t;
 pub use families::gradient::{Gradient, sigmoid};
 #[cfg(feature = "alloc")]
 pub use families::gradient::{linear_gradient, logistic_gradient};
+#[cfg(feature = "alloc")]
+pub use families::layers::{dense_backward, dense_forward, softmax_cross_entropy};
 pub use families::many::{cosines, dots, sqeuclideans};
 pub use families::optim::{adam_step, momentum_step, sgd_step};
 #[cfg(feature = "alloc")]

@@ -9,6 +9,8 @@ pub(crate) mod elementwise;
 pub(crate) mod gemm;
 pub(crate) mod gemv;
 pub(crate) mod gradient;
+#[cfg(feature = "alloc")]
+pub(crate) mod layers;
 pub(crate) mod many;
 pub(crate) mod optim;
 #[cfg(feature = "alloc")]

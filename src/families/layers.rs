@@ -1,0 +1,292 @@
+//! Layers of a model with many outputs: the dense layer's forward and
+//! backward passes (on `gemm` and `gemv_t`) and the softmax cross-entropy
+//! ([contract: dense layer](crate::contract#dense-layer-forward-and-backward),
+//! [contract: softmax cross-entropy](crate::contract#softmax-cross-entropy)).
+
+use alloc::vec;
+
+use crate::dispatch::{Backends, Kernel, Kernels, float_family};
+use crate::element::Float;
+use crate::error::{Error, shape};
+use crate::lanes::Lanes;
+use crate::matrix::Matrix;
+use crate::matrix_mut::{MatrixMut, Trans};
+use crate::params::Params;
+use crate::scalar::sigmoid::{exp_neg, log1p_unit};
+
+/// `ln s` for `s >= 1` (contract step X5): `s = f 2^k`, `f` in `[1, 2)`,
+/// `fma(k, LN2_HI, fma(k, LN2_LO, log1p(f - 1)))`. NaN and infinity give
+/// NaN and infinity.
+#[inline]
+fn ln_ge1<T: Params>(s: T) -> T {
+    let w = s.to_f64();
+    if !w.is_finite() {
+        return s;
+    }
+    // Exact: the exponent of a normal f64 (s >= 1), and `f - 1` has at
+    // most T's mantissa bits.
+    let bits = w.to_bits();
+    let k = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let f = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
+    let c = T::SIGMOID;
+    let k = T::from_f64(k as f64);
+    T::fma(
+        k,
+        c.ln2_hi,
+        T::fma(k, c.ln2_lo, log1p_unit(T::from_f64(f - 1.0))),
+    )
+}
+
+/// Contract steps X1-X6 on rows of `z` (shapes and labels checked).
+fn softmax_rows<T: Params>(z: Matrix<'_, T>, labels: &[u32], mut dz: MatrixMut<'_, T>) -> T {
+    let m = z.rows();
+    let mt = T::from_f64(m as f64);
+    let mut total = T::ZERO;
+    for (i, &label) in labels.iter().enumerate().take(m) {
+        let zi = z.at(i);
+        let mut mx = zi[0];
+        for &v in &zi[1..] {
+            mx = if v > mx { v } else { mx };
+        }
+        let out = dz.at_mut(i);
+        let mut s = T::ZERO;
+        for (o, &v) in out.iter_mut().zip(zi) {
+            let e = exp_neg(mx - v);
+            *o = e;
+            s = s + e;
+        }
+        for (j, o) in out.iter_mut().enumerate() {
+            let t = if j == label as usize { T::ONE } else { T::ZERO };
+            *o = (*o / s - t) / mt;
+        }
+        let li = ln_ge1(s) + (mx - zi[label as usize]);
+        total = total + li;
+    }
+    if m == 0 { T::ZERO } else { total / mt }
+}
+
+/// One `softmax_cross_entropy` call (shapes and labels checked).
+pub(crate) struct Softmax<'a, T> {
+    k: Kernels,
+    z: Matrix<'a, T>,
+    labels: &'a [u32],
+    dz: MatrixMut<'a, T>,
+}
+
+impl<T: Params> Kernel for Softmax<'_, T> {
+    type T = T;
+    type Output = T;
+    #[inline(always)]
+    fn scalar(self) -> T {
+        softmax_rows(self.z, self.labels, self.dz)
+    }
+    /// The contract's scalar steps on every backend (no lane order to
+    /// choose: each value is a fixed sequence of scalar operations).
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, _s: S) -> T {
+        softmax_rows(self.z, self.labels, self.dz)
+    }
+}
+
+float_family!(
+    /// `softmax_cross_entropy`.
+    SoftmaxF<T>: Softmax => T
+);
+
+impl Kernels {
+    /// The forward pass of a dense layer, `Y = X W + b`
+    /// ([contract](crate::contract#dense-layer-forward-and-backward)):
+    /// each `Y[i][j]` one FMA chain over `k = 0..d` in increasing order
+    /// starting from `b[j]` (`Y` filled with `b`, then
+    /// [`gemm_acc`](Kernels::gemm_acc)). Bit-identical on every backend and
+    /// thread count.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `w` is not `x.cols() x h`, `b.len() != h` or
+    /// `y` is not `x.rows() x h`; `y` is untouched.
+    ///
+    /// # Accuracy
+    /// As [`gemm_acc`](Kernels::gemm_acc) with `K = d` and `C0 = b`.
+    pub fn dense_forward<T: Float>(
+        self,
+        x: Matrix<'_, T>,
+        w: Matrix<'_, T>,
+        b: &[T],
+        mut y: MatrixMut<'_, T>,
+    ) -> Result<(), Error> {
+        let op = "dense_forward";
+        shape(op, "rows of `w` vs columns of `x`", x.cols(), w.rows())?;
+        shape(op, "length of `b` vs columns of `w`", w.cols(), b.len())?;
+        shape(op, "rows of `y` vs rows of `x`", x.rows(), y.rows())?;
+        shape(op, "columns of `y` vs columns of `w`", w.cols(), y.cols())?;
+        for i in 0..y.rows() {
+            y.at_mut(i).copy_from_slice(b);
+        }
+        self.gemm_acc(x, Trans::No, w, Trans::No, y)
+    }
+
+    /// The backward pass of a dense layer `Y = X W + b`, from `dY`, the
+    /// gradient of the loss with respect to `Y`
+    /// ([contract](crate::contract#dense-layer-forward-and-backward)):
+    /// `dW = X^T dY` and `dX = dY W^T` by [`gemm`](Kernels::gemm), `db` the
+    /// column sums of `dY` by [`gemv_t`](Kernels::gemv_t) with a vector of
+    /// ones; `dx` only when given (the first layer does not need it).
+    /// Bit-identical on every backend and thread count.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `w` is not `x.cols() x h`, `dy` not
+    /// `x.rows() x h`, `dw` not the shape of `w`, `db.len() != h`, or `dx`
+    /// not the shape of `x`; nothing is written.
+    ///
+    /// # Accuracy
+    /// `dW` as gemm with `K = m`, `dX` with `K = h`, `db` as `gemv_t`.
+    pub fn dense_backward<T: Float>(
+        self,
+        x: Matrix<'_, T>,
+        w: Matrix<'_, T>,
+        dy: Matrix<'_, T>,
+        dw: MatrixMut<'_, T>,
+        db: &mut [T],
+        dx: Option<MatrixMut<'_, T>>,
+    ) -> Result<(), Error> {
+        let op = "dense_backward";
+        shape(op, "rows of `w` vs columns of `x`", x.cols(), w.rows())?;
+        shape(op, "rows of `dy` vs rows of `x`", x.rows(), dy.rows())?;
+        shape(op, "columns of `dy` vs columns of `w`", w.cols(), dy.cols())?;
+        shape(op, "rows of `dw` vs rows of `w`", w.rows(), dw.rows())?;
+        shape(op, "columns of `dw` vs columns of `w`", w.cols(), dw.cols())?;
+        shape(op, "length of `db` vs columns of `w`", w.cols(), db.len())?;
+        if let Some(dx) = &dx {
+            shape(op, "rows of `dx` vs rows of `x`", x.rows(), dx.rows())?;
+            shape(op, "columns of `dx` vs columns of `x`", x.cols(), dx.cols())?;
+        }
+        self.gemm(x, Trans::Yes, dy, Trans::No, dw)?;
+        let ones = vec![T::ONE; dy.rows()];
+        self.gemv_t(dy, &ones, db)?;
+        if let Some(dx) = dx {
+            self.gemm(dy, Trans::No, w, Trans::Yes, dx)?;
+        }
+        Ok(())
+    }
+
+    /// Softmax cross-entropy of logits `z` (`m x c`) against class indices
+    /// `labels` ([contract](crate::contract#softmax-cross-entropy)):
+    /// writes `dz = (softmax(z) - onehot(labels)) / m`, the gradient of the
+    /// mean loss, and returns the mean loss `(1/m) sum_i (ln sum_j
+    /// exp(z_ij - max_i) + max_i - z_i,label)`. The maximum is subtracted
+    /// first, `exp` is the sigmoid's fixed polynomial (no libm), so the
+    /// bits are the same on every backend and thread count, and no finite
+    /// logit overflows.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `labels.len() != z.rows()`, `z` has no columns
+    /// (and at least one row), or `dz` is not the shape of `z`;
+    /// [`Error::Label`] for a label `>= z.cols()`; nothing is written.
+    ///
+    /// # Accuracy
+    /// Each probability within a few ulp (2.5 ulp for each `exp`, then
+    /// the division); the loss within a few ulp of `max(1, ln s)` per row.
+    pub fn softmax_cross_entropy<T: Float>(
+        self,
+        z: Matrix<'_, T>,
+        labels: &[u32],
+        dz: MatrixMut<'_, T>,
+    ) -> Result<T, Error> {
+        let op = "softmax_cross_entropy";
+        shape(
+            op,
+            "length of `labels` vs rows of `z`",
+            z.rows(),
+            labels.len(),
+        )?;
+        shape(op, "rows of `dz` vs rows of `z`", z.rows(), dz.rows())?;
+        shape(op, "columns of `dz` vs columns of `z`", z.cols(), dz.cols())?;
+        if z.rows() > 0 && z.cols() == 0 {
+            return Err(Error::Shape {
+                op,
+                what: "columns of `z` (at least one class)",
+                expected: 1,
+                found: 0,
+            });
+        }
+        if let Some((row, &label)) = labels
+            .iter()
+            .enumerate()
+            .find(|&(_, &l)| l as usize >= z.cols())
+        {
+            return Err(Error::Label {
+                op,
+                row,
+                label,
+                classes: z.cols(),
+            });
+        }
+        Ok(T::run_float::<SoftmaxF>(Softmax {
+            k: self,
+            z,
+            labels,
+            dz,
+        }))
+    }
+}
+
+/// [`Kernels::dense_forward`] on the automatically chosen backend.
+///
+/// ```
+/// use dotgrad::{Matrix, MatrixMut};
+/// let x = Matrix::from_rows(&[1.0f32, 2.0], 1, 2).unwrap();
+/// let w = Matrix::from_rows(&[1.0f32, 0.0, 3.0, 0.0, 1.0, 4.0], 2, 3).unwrap();
+/// let mut y = [0.0f32; 3];
+/// dotgrad::dense_forward(x, w, &[0.5, 0.5, -11.0], MatrixMut::from_rows(&mut y, 1, 3).unwrap())
+///     .unwrap();
+/// assert_eq!(y, [1.5, 2.5, 0.0]);
+/// ```
+///
+/// # Errors
+/// As [`Kernels::dense_forward`].
+pub fn dense_forward<T: Float>(
+    x: Matrix<'_, T>,
+    w: Matrix<'_, T>,
+    b: &[T],
+    y: MatrixMut<'_, T>,
+) -> Result<(), Error> {
+    Kernels::best().dense_forward(x, w, b, y)
+}
+
+/// [`Kernels::dense_backward`] on the automatically chosen backend.
+///
+/// # Errors
+/// As [`Kernels::dense_backward`].
+pub fn dense_backward<T: Float>(
+    x: Matrix<'_, T>,
+    w: Matrix<'_, T>,
+    dy: Matrix<'_, T>,
+    dw: MatrixMut<'_, T>,
+    db: &mut [T],
+    dx: Option<MatrixMut<'_, T>>,
+) -> Result<(), Error> {
+    Kernels::best().dense_backward(x, w, dy, dw, db, dx)
+}
+
+/// [`Kernels::softmax_cross_entropy`] on the automatically chosen backend.
+///
+/// ```
+/// use dotgrad::{Matrix, MatrixMut};
+/// // Two equal logits: probabilities 1/2, loss ln 2.
+/// let z = Matrix::from_rows(&[3.0f64, 3.0], 1, 2).unwrap();
+/// let mut dz = [0.0f64; 2];
+/// let loss = dotgrad::softmax_cross_entropy(z, &[1], MatrixMut::from_rows(&mut dz, 1, 2).unwrap())
+///     .unwrap();
+/// assert!((loss - core::f64::consts::LN_2).abs() < 1e-15);
+/// assert_eq!(dz, [0.5, -0.5]);
+/// ```
+///
+/// # Errors
+/// As [`Kernels::softmax_cross_entropy`].
+pub fn softmax_cross_entropy<T: Float>(
+    z: Matrix<'_, T>,
+    labels: &[u32],
+    dz: MatrixMut<'_, T>,
+) -> Result<T, Error> {
+    Kernels::best().softmax_cross_entropy(z, labels, dz)
+}
