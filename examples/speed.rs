@@ -360,9 +360,15 @@ fn narrow_pair<T: Copy>(n: usize, conv: fn(f32) -> T) -> (Vec<T>, Vec<T>) {
     )
 }
 
-fn dot_bf16(n: usize) -> Runner {
-    use dotgrad::half::bf16;
-    let (a, b) = narrow_pair(n, bf16::from_f32);
+/// A reduced-precision dot: `conv` makes the inputs, the naive loop
+/// widens each element by `widen` and sums in `A` (f32 for the 16-bit
+/// floats; i64 for the integers, exact like dotgrad's).
+fn dot_narrow<T, A>(n: usize, conv: fn(f32) -> T, widen: fn(T) -> A) -> Runner
+where
+    T: dotgrad::Element<Acc = A> + 'static,
+    A: std::ops::Mul<Output = A> + std::iter::Sum + 'static,
+{
+    let (a, b) = narrow_pair(n, conv);
     Box::new(move |k| {
         let (a, b) = (black_box(&a[..]), black_box(&b[..]));
         match k {
@@ -370,61 +376,29 @@ fn dot_bf16(n: usize) -> Runner {
             None => black_box(
                 a.iter()
                     .zip(b)
-                    .map(|(x, y)| x.to_f32() * y.to_f32())
-                    .sum::<f32>(),
+                    .map(|(&x, &y)| widen(x) * widen(y))
+                    .sum::<A>(),
             ),
         };
     })
+}
+
+fn dot_bf16(n: usize) -> Runner {
+    use dotgrad::half::bf16;
+    dot_narrow(n, bf16::from_f32, bf16::to_f32)
 }
 
 fn dot_f16(n: usize) -> Runner {
     use dotgrad::half::f16;
-    let (a, b) = narrow_pair(n, f16::from_f32);
-    Box::new(move |k| {
-        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
-        match k {
-            Some(k) => black_box(k.dot(a, b).unwrap()),
-            None => black_box(
-                a.iter()
-                    .zip(b)
-                    .map(|(x, y)| x.to_f32() * y.to_f32())
-                    .sum::<f32>(),
-            ),
-        };
-    })
+    dot_narrow(n, f16::from_f32, f16::to_f32)
 }
 
 fn dot_i8(n: usize) -> Runner {
-    let (a, b) = narrow_pair(n, |x| (x * 127.0) as i8);
-    Box::new(move |k| {
-        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
-        match k {
-            Some(k) => black_box(k.dot(a, b).unwrap()),
-            // An i32 per element pair, summed in i64: exact, as dotgrad's.
-            None => black_box(
-                a.iter()
-                    .zip(b)
-                    .map(|(&x, &y)| i64::from(i32::from(x) * i32::from(y)))
-                    .sum::<i64>(),
-            ),
-        };
-    })
+    dot_narrow(n, |x| (x * 127.0) as i8, i64::from)
 }
 
 fn dot_u8(n: usize) -> Runner {
-    let (a, b) = narrow_pair(n, |x| ((x + 1.0) * 127.5) as u8);
-    Box::new(move |k| {
-        let (a, b) = (black_box(&a[..]), black_box(&b[..]));
-        match k {
-            Some(k) => black_box(k.dot(a, b).unwrap()),
-            None => black_box(
-                a.iter()
-                    .zip(b)
-                    .map(|(&x, &y)| i64::from(u32::from(x) * u32::from(y)))
-                    .sum::<i64>(),
-            ),
-        };
-    })
+    dot_narrow(n, |x| ((x + 1.0) * 127.5) as u8, i64::from)
 }
 
 fn sqeuclidean(n: usize) -> Runner {
