@@ -20,6 +20,19 @@ pub trait Elem: dotgrad::Float + bytemuck::Pod + Blas {
     #[cfg(feature = "train")]
     /// faer: `out = X^T v` (`X` row-major `rows x cols`), sequential.
     fn faer_gemv_t(x: &[Self], rows: usize, cols: usize, v: &[Self], out: &mut [Self]);
+    #[cfg(feature = "train")]
+    /// faer: `C = op(A) op(B)`, row-major, shapes as [`Blas::gemm`], sequential.
+    #[allow(clippy::too_many_arguments)]
+    fn faer_gemm(
+        ta: bool,
+        tb: bool,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    );
 }
 
 macro_rules! elem {
@@ -75,6 +88,37 @@ macro_rules! elem {
                     v.as_mat(),
                     1.0,
                     crate::bench::faer_par(),
+                );
+            }
+
+            #[cfg(feature = "train")]
+            fn faer_gemm(
+                ta: bool,
+                tb: bool,
+                m: usize,
+                n: usize,
+                k: usize,
+                a: &[$t],
+                b: &[$t],
+                c: &mut [$t],
+            ) {
+                let a = if ta {
+                    faer::MatRef::from_row_major_slice(a, k, m).transpose()
+                } else {
+                    faer::MatRef::from_row_major_slice(a, m, k)
+                };
+                let b = if tb {
+                    faer::MatRef::from_row_major_slice(b, n, k).transpose()
+                } else {
+                    faer::MatRef::from_row_major_slice(b, k, n)
+                };
+                faer::linalg::matmul::matmul(
+                    faer::MatMut::from_row_major_slice_mut(c, m, n),
+                    faer::Accum::Replace,
+                    a,
+                    b,
+                    1.0,
+                    faer::Par::Seq,
                 );
             }
         }

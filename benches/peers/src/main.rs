@@ -23,6 +23,8 @@
 mod bench;
 mod elem;
 mod floor;
+#[cfg(feature = "train")]
+mod gemm;
 mod harness;
 #[cfg(feature = "train")]
 mod matrix;
@@ -56,11 +58,13 @@ struct Args {
     no_forced: bool,
     offset: usize,
     blocks: bool,
+    gemm: bool,
+    gemm_2048: bool,
     threads: usize,
 }
 
 const USAGE: &str =
-    "usage: dotgrad-peers [--smoke] [--out FILE] [--filter TEXT] [--coretype NAME] [--no-forced]
+    "usage: dotgrad-peers [--smoke] [--gemm] [--out FILE] [--filter TEXT] [--coretype NAME] [--no-forced]
   --smoke          one small size per case, short timings (CI)
   --out FILE       also write the report here (default benches/peers/RESULTS.md;
                    with --smoke benches/peers/target/RESULTS-smoke.md)
@@ -70,6 +74,8 @@ const USAGE: &str =
                    AVX-512, Haswell with AVX2)
   --no-forced      skip the forced-core OpenBLAS run
   --blocks         only the diagnosis of dot's block tree: one call vs one call per 16 KiB block
+  --gemm           only the gemm family (single thread; with --smoke its small shapes)
+  --gemm-2048      add the 2048 square to the gemm family (slow; not with --smoke)
   --threads N      N threads for dotgrad, OpenBLAS, faer and the read floor, plus dotgrad
                    and the floor on one thread beside them (default 1; report
                    benches/peers/RESULTS-threads.md)
@@ -87,6 +93,8 @@ fn parse_args() -> Args {
         no_forced: false,
         offset: 0,
         blocks: false,
+        gemm: false,
+        gemm_2048: false,
         threads: 1,
     };
     let mut it = std::env::args().skip(1);
@@ -105,6 +113,8 @@ fn parse_args() -> Args {
             "--coretype" => a.coretype = Some(value("--coretype")),
             "--no-forced" => a.no_forced = true,
             "--blocks" => a.blocks = true,
+            "--gemm" => a.gemm = true,
+            "--gemm-2048" => a.gemm_2048 = true,
             "--threads" => {
                 let v = value("--threads");
                 match v.parse::<usize>() {
@@ -135,9 +145,17 @@ fn parse_args() -> Args {
             }
         }
     }
+    if (a.gemm || a.gemm_2048) && a.threads > 1 {
+        eprintln!(
+            "the gemm family is single-threaded: --gemm and --gemm-2048 exclude --threads\n{USAGE}"
+        );
+        std::process::exit(2)
+    }
     // A smoke run (CI) must not overwrite the committed results.
     let default = if a.smoke {
         "/target/RESULTS-smoke.md"
+    } else if a.gemm {
+        "/RESULTS-gemm.md"
     } else if a.threads > 1 {
         "/RESULTS-threads.md"
     } else {
@@ -165,10 +183,16 @@ fn myself(role: &str, coretype: Option<&str>, threads: usize) -> Command {
     cmd
 }
 
-fn run_cases(ctx: &mut Ctx, blocks: bool) {
-    if blocks {
+fn run_cases(ctx: &mut Ctx, args: &Args) {
+    if args.blocks {
         vector::dot_blocks::<f32>(ctx);
         vector::dot_blocks::<f64>(ctx);
+        return;
+    }
+    #[cfg(feature = "train")]
+    if args.gemm {
+        gemm::gemm::<f32>(ctx, args.gemm_2048);
+        gemm::gemm::<f64>(ctx, args.gemm_2048);
         return;
     }
     vector::dot::<f32>(ctx);
@@ -183,6 +207,11 @@ fn run_cases(ctx: &mut Ctx, blocks: bool) {
         matrix::gemv_t::<f64>(ctx);
         matrix::gradient::<f32>(ctx);
         matrix::gradient::<f64>(ctx);
+        // Single-threaded only: its rows compare one core with one core.
+        if args.threads == 1 {
+            gemm::gemm::<f32>(ctx, args.gemm_2048);
+            gemm::gemm::<f64>(ctx, args.gemm_2048);
+        }
     }
 }
 
@@ -223,7 +252,7 @@ fn main() {
     if forced {
         // Child: print rows for the parent, nothing else on stdout.
         println!("CORE\t{core}");
-        run_cases(&mut ctx, args.blocks);
+        run_cases(&mut ctx, &args);
         for r in &ctx.rows {
             println!("{}", r.to_line());
         }
@@ -232,7 +261,7 @@ fn main() {
 
     let start = Instant::now();
     eprintln!("dotgrad peers: OpenBLAS core {core} (detected)");
-    run_cases(&mut ctx, args.blocks);
+    run_cases(&mut ctx, &args);
 
     // OpenBLAS once more with its best core for this CPU forced.
     let want = args
@@ -319,12 +348,7 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
         format!(
             "Generated {} by `cargo run --release --manifest-path benches/peers/Cargo.toml{}` in {:.0} s.",
             sysinfo::today(),
-            match (args.smoke, args.threads) {
-                (true, 1) => String::from(" -- --smoke"),
-                (true, n) => format!(" -- --smoke --threads {n}"),
-                (false, 1) => String::new(),
-                (false, n) => format!(" -- --threads {n}"),
-            },
+            run_flags(args),
             start.elapsed().as_secs_f64()
         ),
         String::new(),
@@ -374,8 +398,35 @@ fn header(args: &Args, core: &str, forced_note: &str, start: Instant) -> Vec<Str
             "- buffers: every input and output starts {} bytes past a 4 KiB page boundary, the same for every implementation (`--offset`)",
             args.offset
         ),
+        String::from(if cfg!(feature = "train") && args.threads == 1 {
+            "- gemm: one thread each (dotgrad's detected backend without `Par`, OpenBLAS `cblas_sgemm`/`cblas_dgemm`, faer `matmul` with `Par::Seq`), all row-major with the same transposes; a call counts `2 m n k` flops, so its elements per ns are GFLOP/s and `/dotgrad` is GFLOP/s(dotgrad) / GFLOP/s(peer)"
+        } else {
+            ""
+        }),
         threads,
     ]
+}
+
+/// The options of this run as typed after `cargo run ...`: ` -- --smoke --gemm`, or empty.
+fn run_flags(args: &Args) -> String {
+    let mut f = Vec::new();
+    if args.smoke {
+        f.push(String::from("--smoke"));
+    }
+    if args.threads > 1 {
+        f.push(format!("--threads {}", args.threads));
+    }
+    if args.gemm {
+        f.push(String::from("--gemm"));
+    }
+    if args.gemm_2048 {
+        f.push(String::from("--gemm-2048"));
+    }
+    if f.is_empty() {
+        String::new()
+    } else {
+        format!(" -- {}", f.join(" "))
+    }
 }
 
 fn threads_label(n: usize) -> String {

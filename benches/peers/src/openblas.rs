@@ -51,6 +51,40 @@ unsafe extern "C" {
         y: *mut f64,
         incy: c_int,
     );
+    #[cfg(feature = "train")]
+    fn cblas_sgemm(
+        order: c_int,
+        ta: c_int,
+        tb: c_int,
+        m: c_int,
+        n: c_int,
+        k: c_int,
+        alpha: f32,
+        a: *const f32,
+        lda: c_int,
+        b: *const f32,
+        ldb: c_int,
+        beta: f32,
+        c: *mut f32,
+        ldc: c_int,
+    );
+    #[cfg(feature = "train")]
+    fn cblas_dgemm(
+        order: c_int,
+        ta: c_int,
+        tb: c_int,
+        m: c_int,
+        n: c_int,
+        k: c_int,
+        alpha: f64,
+        a: *const f64,
+        lda: c_int,
+        b: *const f64,
+        ldb: c_int,
+        beta: f64,
+        c: *mut f64,
+        ldc: c_int,
+    );
     fn openblas_get_corename() -> *const c_char;
     fn openblas_get_config() -> *const c_char;
     fn openblas_set_num_threads(n: c_int);
@@ -110,6 +144,21 @@ pub trait Blas: Copy {
         beta: Self,
         y: &mut [Self],
     );
+    /// `C = op(A) op(B)`, all row-major: `C` is `m x n`, `op(A)` `m x k`
+    /// (`A` stored `k x m` when `ta`), `op(B)` `k x n` (`B` stored `n x k`
+    /// when `tb`).
+    #[cfg(feature = "train")]
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(
+        ta: bool,
+        tb: bool,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+    );
 }
 
 #[cfg(feature = "train")]
@@ -119,7 +168,7 @@ fn check_gemv(trans: bool, m: usize, n: usize, a: usize, v: usize, y: usize) {
 }
 
 macro_rules! blas {
-    ($t:ty, $dot:ident, $axpy:ident, $gemv:ident) => {
+    ($t:ty, $dot:ident, $axpy:ident, $gemv:ident, $gemm:ident) => {
         impl Blas for $t {
             fn dot(x: &[$t], y: &[$t]) -> $t {
                 assert_eq!(x.len(), y.len());
@@ -164,9 +213,48 @@ macro_rules! blas {
                     )
                 }
             }
+
+            #[cfg(feature = "train")]
+            fn gemm(
+                ta: bool,
+                tb: bool,
+                m: usize,
+                n: usize,
+                k: usize,
+                a: &[$t],
+                b: &[$t],
+                c: &mut [$t],
+            ) {
+                assert!(
+                    a.len() == m * k && b.len() == k * n && c.len() == m * n,
+                    "gemm shapes"
+                );
+                // Row-major leading dimensions: the stored row lengths.
+                let (lda, ldb) = (if ta { m } else { k }, if tb { k } else { n });
+                let t = |x: bool| if x { TRANS } else { NO_TRANS };
+                // SAFETY: shapes checked above; every operand is contiguous row-major.
+                unsafe {
+                    $gemm(
+                        ROW_MAJOR,
+                        t(ta),
+                        t(tb),
+                        int(m),
+                        int(n),
+                        int(k),
+                        1.0,
+                        a.as_ptr(),
+                        int(lda.max(1)),
+                        b.as_ptr(),
+                        int(ldb.max(1)),
+                        0.0,
+                        c.as_mut_ptr(),
+                        int(n.max(1)),
+                    )
+                }
+            }
         }
     };
 }
 
-blas!(f32, cblas_sdot, cblas_saxpy, cblas_sgemv);
-blas!(f64, cblas_ddot, cblas_daxpy, cblas_dgemv);
+blas!(f32, cblas_sdot, cblas_saxpy, cblas_sgemv, cblas_sgemm);
+blas!(f64, cblas_ddot, cblas_daxpy, cblas_dgemv, cblas_dgemm);
