@@ -81,9 +81,13 @@ use crate::{Float, Kernels, error::shape};
 /// let x = Oriented::col_major(&storage, 2, 3, 2).unwrap();
 /// assert_eq!((x.rows(), x.cols()), (2, 3));
 ///
+/// // The products need the `alloc` feature (a column-major gemv is a gemv_t).
+/// # #[cfg(feature = "alloc")]
+/// # {
 /// let mut out = [0.0; 2];
 /// x.gemv(&[1.0, 0.0, -1.0], 0.5, &mut out).unwrap();
 /// assert_eq!(out, [-1.5, -1.5]);
+/// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Oriented<'a, T> {
