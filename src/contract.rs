@@ -487,6 +487,39 @@
 //! scaled by `e_j`'s size); `ln s` within about 3 ulp; `dZ` and `l_i`
 //! follow with a few more roundings, relative to `max(1, |mx - Z|)`.
 //!
+//! ### Batch gradient of softmax regression
+//! `softmax_gradient(X, labels, W, b, gW, gb)`, `X` `m x d` (`m >= 1`),
+//! `W` `d x c`, `b` of length `c >= 1`, class indices `labels[i] < c`: the
+//! gradient of the mean cross-entropy of `softmax(X W + b)`, in one pass
+//! over `X`. Rows are split into row blocks of `R = 256` rows, as for the
+//! other gradients. In row block `B`:
+//! - S1. Logits: `Z[i][j]` is the dense layer's chain, `c = b[j]`, then
+//!   `c = fma(X[i][p], W[p][j], c)` for `p = 0..d` in increasing order.
+//! - S2. Per row, X1-X3 and X5 of the softmax cross-entropy:
+//!   `mx`, `e_j`, `s`, `ln s`, and `l_i = ln s + (mx - Z[i][labels[i]])`;
+//!   then `D[i][j] = e_j / s - t_j` (two roundings; no `/ m` here).
+//! - S3. The block's partials, all from `+0.0`, over the block's rows `i`
+//!   in increasing order: `G[p][j] = fma(X[i][p], D[i][j], G[p][j])`
+//!   (`X_B^T D`, one chain per element, as gemm), `g_b[j] = g_b[j] +
+//!   D[i][j]`, `l = l + l_i`.
+//! - S4. Row blocks are combined by the block tree (element-wise `+` on
+//!   `G`, `g_b` and `l`).
+//! - S5. `gW[p][j] = G[p][j] / m`, `gb[j] = g_b[j] / m`, and the returned
+//!   loss `l / m`, `m` converted to `T` with round-to-nearest.
+//!
+//! The loss is summed per block and combined by the tree, so it can differ
+//! in the last bits from `softmax_cross_entropy`'s sequential mean (X6);
+//! `Z` and `D` of one block exist only in scratch, which is how `X` is read
+//! once. Threads split at the tree's split points, as for the other
+//! gradients.
+//!
+//! **Accuracy.** `Z` as gemm (`K = d`, `C0 = b`); with `D̂` the computed
+//! `D` (each within the softmax's few ulp of `P - Y` for the computed `Z`)
+//! and `k = 256 + ceil(log2(blocks))`,
+//! `|gW[p][j] - 1/m sum_i X[i][p] D̂[i][j]| <= (gamma(k) sum_i |X[i][p] D̂[i][j]| + (1 + gamma(k)) m eta / 2) / m + u |gW[p][j]| + eta`,
+//! as for the linear gradient (each chain is at most `R` FMAs, then the
+//! tree's levels).
+//!
 //! ## Threads and machines
 //! Every reduction is split on its own block boundaries (blocks of `E`
 //! elements for `dot`, row blocks of `R` rows for `gemv_t` and the

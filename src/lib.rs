@@ -100,7 +100,9 @@ pub use families::gradient::{Gradient, sigmoid};
 #[cfg(feature = "alloc")]
 pub use families::gradient::{linear_gradient, logistic_gradient};
 #[cfg(feature = "alloc")]
-pub use families::layers::{dense_backward, dense_forward, softmax_cross_entropy};
+pub use families::layers::{
+    dense_backward, dense_forward, softmax_cross_entropy, softmax_gradient,
+};
 pub use families::many::{cosines, dots, sqeuclideans};
 pub use families::optim::{adam_step, momentum_step, sgd_step};
 #[cfg(feature = "alloc")]

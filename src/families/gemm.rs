@@ -92,6 +92,19 @@ float_family!(
     GemmF<T>: Gemm => ()
 );
 
+/// `C = op(A) op(B)` (`acc == false`) or `C += op(A) op(B)` on handle
+/// `k`, for a caller inside the crate that has checked the shapes.
+#[inline]
+pub(crate) fn run_checked<T: Float>(
+    k: Kernels,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    c: MatrixMut<'_, T>,
+    acc: bool,
+) {
+    T::run_float::<GemmF>(Gemm { k, a, b, c, acc });
+}
+
 /// Checks the shapes of `c = op(a) op(b)` and returns the operand views.
 fn check<'a, T: Float>(
     op: &'static str,
