@@ -147,10 +147,58 @@ fn gemm_shapes<T: Float>(c: &mut Criterion) {
     group.finish();
 }
 
+/// The one-pass softmax-regression gradient against the one gemm pass over
+/// the same `X` it must stay within 1.3x of (`Z = X W`, the forward logits
+/// alone), out of cache: MNIST-shaped `m x 784` with 10 classes, `m` large
+/// enough that `X` (`m * 784 * 4` bytes) is far beyond the L2. Throughput
+/// is in bytes of `X`, so the two ids compare directly.
+fn softmax_gradient(c: &mut Criterion) {
+    let mut group = c.benchmark_group("softmax_gradient_f32");
+    let (m, d, cl) = (100_000usize, 784usize, 10usize);
+    let x: Vec<f32> = (0..m * d).map(|i| value::<f32>(i, 3) * 0.1).collect();
+    let w: Vec<f32> = (0..d * cl).map(|i| value::<f32>(i, 4) * 0.01).collect();
+    let b = vec![0.0f32; cl];
+    let labels: Vec<u32> = (0..m).map(|i| (i * 7 % cl) as u32).collect();
+    let (mut gw, mut gb, mut z) = (vec![0.0f32; d * cl], vec![0.0f32; cl], vec![0.0f32; m * cl]);
+    let xm = Matrix::from_rows(&x, m, d).unwrap();
+    let wm = Matrix::from_rows(&w, d, cl).unwrap();
+    group.throughput(Throughput::Bytes((m * d * 4) as u64));
+    group.sample_size(10);
+    let id = format!("{m}x{d}_c{cl}");
+    for (name, k) in handles() {
+        if k.isa() == Isa::Scalar {
+            continue;
+        }
+        group.bench_with_input(
+            BenchmarkId::new(format!("{name}/gradient"), &id),
+            &m,
+            |bch, _| {
+                bch.iter(|| {
+                    let g = MatrixMut::from_rows(&mut gw, d, cl).unwrap();
+                    k.softmax_gradient(black_box(xm), &labels, wm, &b, g, &mut gb)
+                        .unwrap()
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new(format!("{name}/gemm_xw"), &id),
+            &m,
+            |bch, _| {
+                bch.iter(|| {
+                    let zm = MatrixMut::from_rows(&mut z, m, cl).unwrap();
+                    k.gemm(black_box(xm), Trans::No, wm, Trans::No, zm).unwrap()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 fn all(c: &mut Criterion) {
     banner("gemm");
     gemm_shapes::<f32>(c);
     gemm_shapes::<f64>(c);
+    softmax_gradient(c);
 }
 
 criterion_group! {

@@ -261,7 +261,7 @@ fn gemm_f64_tile_edges() {
 
 /// Shapes past every cache block of every backend: `m` past the `A`
 /// block, `k` past several `k` blocks, `n` past the `B` block (4096 f32
-/// columns on AVX-512).
+/// columns on AVX-512), and narrow `C` past the narrow path's `k` blocks.
 fn big<T: TestFloat>() {
     let mut g = Gen::from_size_and_seed(64, 11);
     for (shape, ta, tb, acc) in [
@@ -270,6 +270,10 @@ fn big<T: TestFloat>() {
         ((25, 33, 1100), Trans::No, Trans::Yes, false),
         ((7, 4200, 3), Trans::No, Trans::No, true),
         ((5, 4150, 2), Trans::Yes, Trans::Yes, false),
+        // The narrow (unpacked `A`) path past its `k` blocks (2048-8192).
+        ((30, 9, 9000), Trans::No, Trans::No, true),
+        ((21, 20, 5000), Trans::No, Trans::Yes, false),
+        ((13, 3, 8500), Trans::No, Trans::No, false),
     ] {
         let case = Case::<T>::build(&mut g, shape, ta, tb, [1, 2, 3], acc, Mix::Zeros);
         all_match(&case);
@@ -620,8 +624,7 @@ fn within_bound<T: TestFloat>() {
                     x.push(case.c[i * case.n + j]);
                     y.push(T::ONE);
                 }
-                let exact = dot_reference(&x, &y);
-                let err = (got[i * case.n + j].to_f64() - exact).abs();
+                let err = error_vs_reference(got[i * case.n + j].to_f64(), &x, &y);
                 let b = bound(case.k, sum_abs(&x, &y));
                 if err > b {
                     eprintln!("({i}, {j}) of {case:?}: error {err:e} > bound {b:e}");

@@ -41,15 +41,158 @@ pub(crate) fn gemm<T: Float, S: Lanes<T>>(
         assert!(S::REGISTERS == 16 || S::REGISTERS == 32);
         // The chosen tile's accumulators, the `B` registers of one step and
         // a broadcast `A` element fit the register file.
-        let mr = if S::REGISTERS >= 32 { MR_32 } else { MR_16 };
+        let (mr, nmr) = if S::REGISTERS >= 32 {
+            (MR_32, NARROW_MR_32)
+        } else {
+            (MR_16, NARROW_MR_16)
+        };
         assert!(mr * NRV + NRV < S::REGISTERS);
+        assert!(nmr + 1 < S::REGISTERS);
     }
-    if S::REGISTERS >= 32 {
-        blocked::<T, S, MR_32, NRV>(s, a, b, c, acc)
-    } else {
-        blocked::<T, S, MR_16, NRV>(s, a, b, c, acc)
+    let narrow = b.cols <= S::LANES;
+    if a.cs == 1 && b.cols <= 2 * S::LANES {
+        return if narrow {
+            direct::<T, S, DIRECT_MR, 1>(s, a, b, c, acc)
+        } else {
+            direct::<T, S, DIRECT_MR_2, 2>(s, a, b, c, acc)
+        };
+    }
+    match (S::REGISTERS >= 32, narrow) {
+        (true, false) => blocked::<T, S, MR_32, NRV>(s, a, b, c, acc),
+        (false, false) => blocked::<T, S, MR_16, NRV>(s, a, b, c, acc),
+        (true, true) => blocked::<T, S, NARROW_MR_32, 1>(s, a, b, c, acc),
+        (false, true) => blocked::<T, S, NARROW_MR_16, 1>(s, a, b, c, acc),
     }
 }
+
+/// Rows of `A` (and tile rows) the unpacked narrow tile runs at once:
+/// enough independent FMA chains to cover the FMA latency on two ports,
+/// few enough that their row pointers stay in general registers.
+const DIRECT_MR: usize = 8;
+/// As [`DIRECT_MR`] for the two-register tile (12 accumulators, which the
+/// 16-register ISAs hold with both `B` registers).
+const DIRECT_MR_2: usize = 6;
+
+/// Bytes of `B` packed at once by [`direct`] (the whole `K` for the usual
+/// shapes): a part of L2, reread by every tile of rows.
+const DIRECT_B_BYTES: usize = 256 * 1024;
+
+/// `C = A B` (or `+=`) for `C` at most `NRV` registers wide
+/// (`n <= NRV * LANES`) and `A` stored by rows (`a.cs == 1`): every element
+/// of `A` meets only `NRV` registers of `B`, so packing `A` would cost
+/// more than the product. `B` is packed into one panel per block of `k`;
+/// the tile reads `MR` rows of `A` in place. The chains are those of
+/// [`blocked`]: one accumulator lane per element of `C`, one FMA per `p` in
+/// increasing `p`, a block of `k` finished by storing `C` and continued
+/// from it.
+#[inline(always)]
+fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
+    s: S,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    mut c: MatrixMut<'_, T>,
+    acc: bool,
+) {
+    const {
+        assert!(MR * NRV + NRV + 1 < S::REGISTERS);
+        assert!(MR <= 16 && NRV <= 16);
+    }
+    let nr = NRV * S::LANES;
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    debug_assert!(n <= nr && a.cs == 1);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            for i in 0..m {
+                c.at_mut(i).fill(T::ZERO);
+            }
+        }
+        return;
+    }
+    let kc_max = (DIRECT_B_BYTES / (nr * core::mem::size_of::<T>())).max(64);
+    let mut pb = vec![T::ZERO; nr * kc_max.min(k)];
+    for pc in (0..k).step_by(kc_max) {
+        let kc = kc_max.min(k - pc);
+        let load = acc || pc > 0;
+        pack_b(b, pc, kc, 0, n, nr, &mut pb);
+        for i0 in (0..m).step_by(MR) {
+            let h = MR.min(m - i0);
+            tile_rows::<T, S, MR, NRV>(s, a, &pb[..nr * kc], &mut c, (i0, h), (pc, kc), n, load);
+        }
+    }
+}
+
+/// The narrow microkernel: rows `i0..i0 + h` (`h <= MR`) of `C`, all its
+/// `w <= NRV * LANES` columns, from columns `pc..pc + kc` of `A` read in
+/// place and the packed `B` panel `bp` (`kc x NRV * LANES`). Tile row
+/// `r >= h` reads `A`'s row `i0 + h - 1` again into accumulators that are
+/// never stored; lanes past `w` are never stored either.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
+    s: S,
+    a: Operand<'_, T>,
+    bp: &[T],
+    c: &mut MatrixMut<'_, T>,
+    (i0, h): (usize, usize),
+    (pc, kc): (usize, usize),
+    w: usize,
+    load: bool,
+) {
+    let l = S::LANES;
+    let nr = NRV * l;
+    let rows: [&[T]; MR] = core::array::from_fn(|r| &a.from(i0 + r.min(h - 1), pc)[..kc]);
+    let mut acc = [[s.zero(); NRV]; MR];
+    if load {
+        per_register!(MR, r, {
+            if r < h {
+                let row = &c.at_mut(i0 + r)[..w];
+                per_register!(NRV, v, {
+                    let lo = v * l;
+                    if w >= lo + l {
+                        acc[r][v] = s.load(&row[lo..]);
+                    } else if w > lo {
+                        acc[r][v] = s.load_part(&row[lo..]);
+                    }
+                });
+            }
+        });
+    }
+    for (p, bv) in bp.chunks_exact(nr).enumerate().take(kc) {
+        let mut breg = [s.zero(); NRV];
+        per_register!(NRV, v, {
+            breg[v] = s.load(&bv[v * l..]);
+        });
+        per_register!(MR, r, {
+            let x = s.splat(rows[r][p]);
+            per_register!(NRV, v, {
+                acc[r][v] = s.fma(x, breg[v], acc[r][v]);
+            });
+        });
+    }
+    per_register!(MR, r, {
+        if r < h {
+            let row = &mut c.at_mut(i0 + r)[..w];
+            per_register!(NRV, v, {
+                let lo = v * l;
+                if w >= lo + l {
+                    s.store(&mut row[lo..], acc[r][v]);
+                } else if w > lo {
+                    s.store_part(&mut row[lo..], acc[r][v]);
+                }
+            });
+        }
+    });
+}
+
+/// Tile rows of the one-register tile that `C` of at most one register's
+/// width gets (`n <= LANES`, e.g. the 10 classes of a softmax): a
+/// two-register tile would be mostly padding.
+const NARROW_MR_32: usize = 16;
+/// As [`NARROW_MR_32`] on a 16-register ISA.
+const NARROW_MR_16: usize = 12;
 
 /// Tile rows on a 16-register ISA (AVX2).
 const MR_16: usize = 6;

@@ -342,6 +342,21 @@ pub fn sum_abs<T: Float>(a: &[T], b: &[T]) -> f64 {
 /// A high-precision dot: double-double (TwoProduct via FMA, then TwoSum),
 /// which for f32 inputs is exact products plus compensated summation.
 pub fn dot_reference<T: Float>(a: &[T], b: &[T]) -> f64 {
+    let (hi, lo) = dot_reference_dd(a, b);
+    hi + lo
+}
+
+/// `|got - r|` for the double-double reference `r` of `dot(a, b)`, without
+/// rounding `r` to f64 first: that rounding alone can cost half an f64 ulp,
+/// more than a one-FMA bound allows for f64 (`got - hi` is exact for `got`
+/// near `hi`).
+pub fn error_vs_reference<T: Float>(got: f64, a: &[T], b: &[T]) -> f64 {
+    let (hi, lo) = dot_reference_dd(a, b);
+    ((got - hi) - lo).abs()
+}
+
+/// [`dot_reference`] as an unevaluated sum `hi + lo`.
+pub fn dot_reference_dd<T: Float>(a: &[T], b: &[T]) -> (f64, f64) {
     let (mut hi, mut lo) = (0.0f64, 0.0f64);
     for (x, y) in a.iter().zip(b) {
         let (x, y) = (x.to_f64(), y.to_f64());
@@ -354,7 +369,9 @@ pub fn dot_reference<T: Float>(a: &[T], b: &[T]) -> f64 {
         hi = s;
         lo += se + pe;
     }
-    hi + lo
+    // Fast TwoSum: `hi` the rounded sum, `lo` what it left out.
+    let s = hi + lo;
+    (s, lo - (s - hi))
 }
 
 // ---- Matrices (training kernels) ----
