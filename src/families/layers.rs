@@ -105,67 +105,93 @@ pub(crate) struct SoftmaxGrad<'a, T> {
 }
 
 /// Contract steps S1-S3 on row block `xb` (labels `labels`), adding the
-/// block's partials to `part` (`+0.0` on entry): `G^T` (`c x d`, row `j`
-/// holding column `j` of `G`), then `g_b` (`c`), then `l`. `zt` is
-/// scratch of at least `c * xb.rows()` elements, where the logits and then
-/// `D` live transposed (`c x rows`), so that both gemms have `c` rows and
-/// the block's rows as their long side.
+/// block's partials to `part` (`+0.0` on entry): `G` (`d x c`), then `g_b`
+/// (`c`), then `l`. `z` is scratch of at least `xb.rows() * c` elements,
+/// where the block's logits and then its `D` live.
 fn softmax_block<T: Params>(
     k: Kernels,
     xb: Matrix<'_, T>,
     labels: &[u32],
     w: Matrix<'_, T>,
     b: &[T],
-    zt: &mut [T],
+    z: &mut [T],
     part: &mut [T],
 ) {
     let (rb, d, c) = (xb.rows(), xb.cols(), w.cols());
-    let zt = &mut zt[..c * rb];
-    for (row, &bj) in zt.chunks_exact_mut(rb).zip(b) {
-        row.fill(bj);
+    let z = &mut z[..rb * c];
+    for row in z.chunks_exact_mut(c) {
+        row.copy_from_slice(b);
     }
-    // S1: Z^T = b + W^T X_B^T, each element the chain from b[j] over p.
-    let xt = Operand::new(xb, Trans::Yes);
-    let wt = Operand::new(w, Trans::Yes);
-    if let Ok(z) = MatrixMut::from_rows(&mut *zt, c, rb) {
-        crate::families::gemm::run_checked(k, wt, xt, z, true);
+    // S1: Z = b + X_B W, each element the chain from b[j] over p.
+    let (xn, wn) = (Operand::new(xb, Trans::No), Operand::new(w, Trans::No));
+    if let Ok(zm) = MatrixMut::from_rows(&mut *z, rb, c) {
+        crate::families::gemm::run_checked(k, xn, wn, zm, true);
     }
-    let (gt, rest) = part.split_at_mut(c * d);
+    let (g, rest) = part.split_at_mut(d * c);
     let (gbp, lp) = rest.split_at_mut(c);
-    let mut l = T::ZERO;
-    for (i, &label) in labels.iter().enumerate().take(rb) {
-        let label = label as usize;
-        // S2: X1-X3, X5 on column i of Z^T, then D in its place.
-        let mut mx = zt[i];
-        for j in 1..c {
-            let v = zt[j * rb + i];
-            mx = if v > mx { v } else { mx };
-        }
-        let zl = zt[label * rb + i];
-        let mut s = T::ZERO;
-        for j in 0..c {
-            let e = exp_neg(mx - zt[j * rb + i]);
-            zt[j * rb + i] = e;
-            s = s + e;
-        }
-        for (j, g) in gbp.iter_mut().enumerate() {
-            let t = if j == label { T::ONE } else { T::ZERO };
-            let dv = zt[j * rb + i] / s - t;
-            zt[j * rb + i] = dv;
-            *g = *g + dv;
-        }
-        l = l + (ln_ge1(s) + (mx - zl));
-    }
+    // S2 on the backend's registers.
+    let l = T::run_float::<SoftmaxRowsF>(SoftmaxRows {
+        k,
+        z: &mut *z,
+        c,
+        labels: &labels[..rb],
+        gb: gbp,
+    });
     lp[0] = l;
-    // S3: G^T = D^T X_B, each element one chain over the block's rows.
-    if let (Ok(dt), Ok(g)) = (
-        Matrix::from_rows(&*zt, c, rb),
-        MatrixMut::from_rows(gt, c, d),
-    ) {
-        let (dt, xn) = (Operand::new(dt, Trans::No), Operand::new(xb, Trans::No));
-        crate::families::gemm::run_checked(k, dt, xn, g, false);
+    // S3: G = X_B^T D, each element one chain over the block's rows.
+    if let (Ok(dm), Ok(gm)) = (Matrix::from_rows(&*z, rb, c), MatrixMut::from_rows(g, d, c)) {
+        let (xt, dn) = (Operand::new(xb, Trans::Yes), Operand::new(dm, Trans::No));
+        crate::families::gemm::run_checked(k, xt, dn, gm, false);
     }
 }
+
+/// Step S2 on one block's logits (`labels.len()` rows of `c` in `z`, in
+/// place): `D`, the block's `g_b` added to `gb`, and the block's loss.
+pub(crate) struct SoftmaxRows<'a, T> {
+    k: Kernels,
+    z: &'a mut [T],
+    c: usize,
+    labels: &'a [u32],
+    gb: &'a mut [T],
+}
+
+impl<T: Params> Kernel for SoftmaxRows<'_, T> {
+    type T = T;
+    type Output = T;
+    /// The contract's steps, one scalar operation at a time.
+    fn scalar(self) -> T {
+        let mut l = T::ZERO;
+        for (zi, &label) in self.z.chunks_exact_mut(self.c).zip(self.labels) {
+            let label = label as usize;
+            let mut mx = zi[0];
+            for &v in &zi[1..] {
+                mx = if v > mx { v } else { mx };
+            }
+            let zl = zi[label];
+            let mut s = T::ZERO;
+            for e in zi.iter_mut() {
+                *e = exp_neg(mx - *e);
+                s = s + *e;
+            }
+            for (j, (e, g)) in zi.iter_mut().zip(self.gb.iter_mut()).enumerate() {
+                let t = if j == label { T::ONE } else { T::ZERO };
+                *e = *e / s - t;
+                *g = *g + *e;
+            }
+            l = l + (ln_ge1(s) + (mx - zl));
+        }
+        l
+    }
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) -> T {
+        crate::kernels::softmax::rows(s, self.z, self.c, self.labels, self.gb, ln_ge1)
+    }
+}
+
+float_family!(
+    /// Step S2 of `softmax_gradient`, per row block.
+    SoftmaxRowsF<T>: SoftmaxRows => T
+);
 
 /// `T(lo..hi)` of the block tree over row blocks `lo..hi` (S1-S4): the
 /// partials' layout as in [`softmax_block`].
@@ -173,14 +199,14 @@ fn softmax_subtree<T: Params>(op: &SoftmaxGrad<'_, T>, lo: usize, hi: usize) -> 
     let (m, d, c) = (op.x.rows(), op.x.cols(), op.w.cols());
     let mut out = vec![T::ZERO; c * d + c + 1];
     let rows = op.x.row_range(lo * R, (hi * R).min(m));
-    let mut zt = vec![T::ZERO; c * R.min(rows.rows())];
+    let mut z = vec![T::ZERO; R.min(rows.rows()) * c];
     let k = op.k.seq();
     crate::tree::row_block_tree(
         rows,
         &mut out,
         &mut |q, xb, part| {
             let i0 = (lo + q) * R;
-            softmax_block(k, xb, &op.labels[i0..], op.w, op.b, &mut zt, part);
+            softmax_block(k, xb, &op.labels[i0..], op.w, op.b, &mut z, part);
         },
         &mut |a, b| add_into(a, b),
         &mut |(), ()| (),
@@ -218,10 +244,10 @@ fn softmax_gradient_run<T: Params + Send + Sync>(op: SoftmaxGrad<'_, T>) -> T {
     };
     let SoftmaxGrad { mut gw, gb, .. } = op;
     let mt = T::from_usize(m);
-    let (gt, rest) = root.split_at(c * d);
-    for p in 0..d {
-        for (j, g) in gw.at_mut(p).iter_mut().enumerate() {
-            *g = gt[j * d + p] / mt;
+    let (g, rest) = root.split_at(d * c);
+    for (p, gp) in g.chunks_exact(c.max(1)).enumerate().take(d) {
+        for (o, &v) in gw.at_mut(p).iter_mut().zip(gp) {
+            *o = v / mt;
         }
     }
     for (g, &s) in gb.iter_mut().zip(&rest[..c]) {

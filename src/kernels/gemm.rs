@@ -57,6 +57,14 @@ pub(crate) fn gemm<T: Float, S: Lanes<T>>(
             direct::<T, S, DIRECT_MR_2, 2>(s, a, b, c, acc)
         };
     }
+    if a.rs == 1 && b.cols <= 2 * S::LANES {
+        return match (S::REGISTERS >= 32, narrow) {
+            (true, true) => direct_t::<T, S, NARROW_MR_32, 1>(s, a, b, c, acc),
+            (false, true) => direct_t::<T, S, NARROW_MR_16, 1>(s, a, b, c, acc),
+            (true, false) => direct_t::<T, S, MR_32, 2>(s, a, b, c, acc),
+            (false, false) => direct_t::<T, S, MR_16, 2>(s, a, b, c, acc),
+        };
+    }
     match (S::REGISTERS >= 32, narrow) {
         (true, false) => blocked::<T, S, MR_32, NRV>(s, a, b, c, acc),
         (false, false) => blocked::<T, S, MR_16, NRV>(s, a, b, c, acc),
@@ -76,6 +84,11 @@ const DIRECT_MR_2: usize = 6;
 /// Bytes of `B` packed at once by [`direct`] (the whole `K` for the usual
 /// shapes): a part of L2, reread by every tile of rows.
 const DIRECT_B_BYTES: usize = 256 * 1024;
+
+/// Steps of `k` per pass of [`direct_t`] over the rows of `C`: each pass
+/// walks `DIRECT_T_KC` rows of the stored `A` side by side, so they stream
+/// (a longer walk down the rows, one cache line each, waits on L2).
+const DIRECT_T_KC: usize = 64;
 
 /// `C = A B` (or `+=`) for `C` at most `NRV` registers wide
 /// (`n <= NRV * LANES`) and `A` stored by rows (`a.cs == 1`): every element
@@ -122,6 +135,118 @@ fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
             tile_rows::<T, S, MR, NRV>(s, a, &pb[..nr * kc], &mut c, (i0, h), (pc, kc), n, load);
         }
     }
+}
+
+/// As [`direct`] for a transposed `A` (`a.rs == 1`): the `MR` elements of
+/// `op(A)` that one step `p` broadcasts are contiguous in memory (a row of
+/// the stored `A`), so the stored matrix already is a micro-panel with
+/// a step of `a.cs` between `p`s, and only a last tile of fewer than `MR`
+/// rows is packed (its row past the matrix would not exist).
+#[inline(always)]
+fn direct_t<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
+    s: S,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    mut c: MatrixMut<'_, T>,
+    acc: bool,
+) {
+    const {
+        assert!(MR * NRV + NRV < 32);
+        assert!(MR <= 16 && NRV <= 16);
+        assert!(MR * NRV * 16 <= TILE_MAX);
+    }
+    let nr = NRV * S::LANES;
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    debug_assert!(n <= nr && a.rs == 1);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            for i in 0..m {
+                c.at_mut(i).fill(T::ZERO);
+            }
+        }
+        return;
+    }
+    let kc_max = DIRECT_T_KC;
+    let kc0 = kc_max.min(k);
+    let mut pb = vec![T::ZERO; nr * kc0];
+    let mut pa = vec![T::ZERO; if m % MR == 0 { 0 } else { MR * kc0 }];
+    for pc in (0..k).step_by(kc_max) {
+        let kc = kc_max.min(k - pc);
+        let load = acc || pc > 0;
+        pack_b(b, pc, kc, 0, n, nr, &mut pb);
+        let bp = &pb[..nr * kc];
+        for i0 in (0..m).step_by(MR) {
+            let h = MR.min(m - i0);
+            let (ap, step) = if h == MR {
+                (&a.from(i0, pc)[..(kc - 1) * a.cs + MR], a.cs)
+            } else {
+                pack_a::<T, MR>(a, i0, h, pc, kc, &mut pa);
+                (&pa[..MR * kc], MR)
+            };
+            tile_strided::<T, S, MR, NRV>(s, (ap, step), bp, &mut c, (i0, h), n, load);
+        }
+    }
+}
+
+/// The microkernel of [`direct_t`]: as [`tile`] at column 0 with the whole
+/// width `w <= NRV * LANES`, the `A` panel's step `p` at `ap[p * step..]`.
+#[inline(always)]
+fn tile_strided<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
+    s: S,
+    (ap, step): (&[T], usize),
+    bp: &[T],
+    c: &mut MatrixMut<'_, T>,
+    (i0, h): (usize, usize),
+    w: usize,
+    load: bool,
+) {
+    let l = S::LANES;
+    let nr = NRV * l;
+    let mut acc = [[s.zero(); NRV]; MR];
+    if load {
+        per_register!(MR, r, {
+            if r < h {
+                let row = &c.at_mut(i0 + r)[..w];
+                per_register!(NRV, v, {
+                    let lo = v * l;
+                    if w >= lo + l {
+                        acc[r][v] = s.load(&row[lo..]);
+                    } else if w > lo {
+                        acc[r][v] = s.load_part(&row[lo..]);
+                    }
+                });
+            }
+        });
+    }
+    for (av, bv) in ap.chunks(step).zip(bp.chunks_exact(nr)) {
+        let av = &av[..MR];
+        let mut breg = [s.zero(); NRV];
+        per_register!(NRV, v, {
+            breg[v] = s.load(&bv[v * l..]);
+        });
+        per_register!(MR, r, {
+            let x = s.splat(av[r]);
+            per_register!(NRV, v, {
+                acc[r][v] = s.fma(x, breg[v], acc[r][v]);
+            });
+        });
+    }
+    per_register!(MR, r, {
+        if r < h {
+            let row = &mut c.at_mut(i0 + r)[..w];
+            per_register!(NRV, v, {
+                let lo = v * l;
+                if w >= lo + l {
+                    s.store(&mut row[lo..], acc[r][v]);
+                } else if w > lo {
+                    s.store_part(&mut row[lo..], acc[r][v]);
+                }
+            });
+        }
+    });
 }
 
 /// The narrow microkernel: rows `i0..i0 + h` (`h <= MR`) of `C`, all its

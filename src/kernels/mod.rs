@@ -38,3 +38,5 @@ pub(crate) mod reduced;
 pub(crate) mod rows;
 pub(crate) mod sigmoid;
 pub(crate) mod similarity;
+#[cfg(feature = "alloc")]
+pub(crate) mod softmax;
