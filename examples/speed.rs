@@ -85,6 +85,11 @@ const CASES: &[Case] = &[
         setup: logistic_gradient,
     },
     Case {
+        name: "softmax grad f32",
+        bytes_per_elem: 4,
+        setup: softmax_gradient,
+    },
+    Case {
         name: "adam f32",
         bytes_per_elem: 7 * 4,
         setup: adam,
@@ -268,6 +273,67 @@ fn logistic_gradient(n: usize) -> Runner {
                 black_box(naive_gradient(&mut p, |z| 1.0 / (1.0 + (-z).exp())));
             }
         };
+    })
+}
+
+/// Classes of the report's softmax regression.
+const CLASSES: usize = 10;
+
+/// The softmax-regression gradient of an `n / COLS x COLS` matrix with
+/// [`CLASSES`] classes; the baseline is the two-pass loop a user would
+/// write (logits, then softmax and `X^T (P - Y)` row by row).
+fn softmax_gradient(n: usize) -> Runner {
+    use dotgrad::MatrixMut;
+    let p = Problem::new(n, true);
+    let (d, c) = (p.cols, CLASSES);
+    let w: Vec<f32> = (0..d * c).map(|q| ((q % 7) as f32 - 3.0) * 0.01).collect();
+    let labels: Vec<u32> = (0..p.rows).map(|i| (i % c) as u32).collect();
+    let (mut gw, mut gb) = (vec![0.0f32; d * c], vec![0.0f32; c]);
+    let mut z = vec![0.0f32; p.rows * c];
+    Box::new(move |k| {
+        let x = black_box(p.x.slice());
+        match k {
+            Some(k) => {
+                let xm = Matrix::from_rows(x, p.rows, d).unwrap();
+                let wm = Matrix::from_rows(&w, d, c).unwrap();
+                let g = MatrixMut::from_rows(&mut gw, d, c).unwrap();
+                black_box(
+                    k.softmax_gradient(xm, &labels, wm, &[0.0; CLASSES], g, &mut gb)
+                        .unwrap(),
+                );
+            }
+            None => {
+                for (zi, xi) in z.chunks_exact_mut(c).zip(x.chunks_exact(d)) {
+                    zi.fill(0.0);
+                    for (&xv, wr) in xi.iter().zip(w.chunks_exact(c)) {
+                        for (zv, &wv) in zi.iter_mut().zip(wr) {
+                            *zv += xv * wv;
+                        }
+                    }
+                }
+                gw.fill(0.0);
+                for ((zi, xi), &label) in z.chunks_exact_mut(c).zip(x.chunks_exact(d)).zip(&labels)
+                {
+                    let mx = zi.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+                    let s: f32 = zi
+                        .iter_mut()
+                        .map(|v| {
+                            *v = (*v - mx).exp();
+                            *v
+                        })
+                        .sum();
+                    for (j, v) in zi.iter_mut().enumerate() {
+                        *v = *v / s - if j == label as usize { 1.0 } else { 0.0 };
+                    }
+                    for (&xv, gr) in xi.iter().zip(gw.chunks_exact_mut(c)) {
+                        for (g, &dv) in gr.iter_mut().zip(zi.iter()) {
+                            *g += xv * dv;
+                        }
+                    }
+                }
+                black_box(&gw);
+            }
+        }
     })
 }
 
@@ -545,6 +611,7 @@ fn flops(name: &str, n: usize) -> f64 {
         "gemm f32" => 2.0 * (gemm_side(n as usize) as f64).powi(3),
         "scale f32" | "scale f64" => n,
         "lin grad f32" | "log grad f32" => 4.0 * n,
+        "softmax grad f32" => 4.0 * CLASSES as f64 * n,
         "sqeuclid f32" => 3.0 * n,
         "cosine f32" | "cosines bf16" => 6.0 * n,
         "adam f32" => 0.0,

@@ -193,6 +193,82 @@ float_family!(
     SoftmaxRowsF<T>: SoftmaxRows => T
 );
 
+/// Steps S1-S3 on one row block, adding its partials to `part` (layout as
+/// in [`softmax_block`]). `z` (`rows x c`) and `padded` (`2 d x 16`) are
+/// scratch.
+pub(crate) struct SoftmaxBlock<'a, T> {
+    k: Kernels,
+    xb: Matrix<'a, T>,
+    labels: &'a [u32],
+    w: Matrix<'a, T>,
+    b: &'a [T],
+    z: &'a mut [T],
+    padded: &'a mut [T],
+    part: &'a mut [T],
+}
+
+impl<T: Params> Kernel for SoftmaxBlock<'_, T> {
+    type T = T;
+    type Output = ();
+    /// The two gemms and the scalar steps.
+    fn scalar(self) {
+        softmax_block(
+            self.k,
+            self.xb,
+            self.labels,
+            self.w,
+            self.b,
+            self.z,
+            self.part,
+        );
+    }
+    /// Up to a register of classes, the fused tile kernel (the same
+    /// chains, `X` read once); more classes, the two gemms.
+    #[inline(always)]
+    fn simd<S: Backends + Lanes<T>>(self, s: S) {
+        let (d, c, l) = (self.xb.cols(), self.w.cols(), <S as Lanes<T>>::LANES);
+        if c > l {
+            return softmax_block(
+                self.k,
+                self.xb,
+                self.labels,
+                self.w,
+                self.b,
+                self.z,
+                self.part,
+            );
+        }
+        let (wp, g) = self.padded.split_at_mut(d * 16);
+        let (wp, g) = (&mut wp[..d * l], &mut g[..d * l]);
+        for (p, row) in wp.chunks_exact_mut(l).enumerate() {
+            row[..c].copy_from_slice(self.w.at(p));
+            row[c..].fill(T::ZERO);
+        }
+        g.fill(T::ZERO);
+        let (gp, rest) = self.part.split_at_mut(d * c);
+        let (gbp, lp) = rest.split_at_mut(c);
+        let loss = crate::kernels::softmax::fused_block(
+            s,
+            self.xb,
+            self.labels,
+            wp,
+            self.b,
+            g,
+            gbp,
+            ln_ge1,
+        );
+        for (dst, src) in gp.chunks_exact_mut(c).zip(g.chunks_exact(l)) {
+            dst.copy_from_slice(&src[..c]);
+        }
+        lp[0] = loss;
+    }
+}
+
+float_family!(
+    /// Steps S1-S3 of `softmax_gradient` on one row block.
+    SoftmaxBlockF<T>: SoftmaxBlock => ()
+);
+
 /// `T(lo..hi)` of the block tree over row blocks `lo..hi` (S1-S4): the
 /// partials' layout as in [`softmax_block`].
 fn softmax_subtree<T: Params>(op: &SoftmaxGrad<'_, T>, lo: usize, hi: usize) -> alloc::vec::Vec<T> {
@@ -200,13 +276,23 @@ fn softmax_subtree<T: Params>(op: &SoftmaxGrad<'_, T>, lo: usize, hi: usize) -> 
     let mut out = vec![T::ZERO; c * d + c + 1];
     let rows = op.x.row_range(lo * R, (hi * R).min(m));
     let mut z = vec![T::ZERO; R.min(rows.rows()) * c];
+    let mut padded = vec![T::ZERO; 2 * d * 16];
     let k = op.k.seq();
     crate::tree::row_block_tree(
         rows,
         &mut out,
         &mut |q, xb, part| {
             let i0 = (lo + q) * R;
-            softmax_block(k, xb, &op.labels[i0..], op.w, op.b, &mut z, part);
+            T::run_float::<SoftmaxBlockF>(SoftmaxBlock {
+                k,
+                xb,
+                labels: &op.labels[i0..],
+                w: op.w,
+                b: op.b,
+                z: &mut z,
+                padded: &mut padded,
+                part,
+            });
         },
         &mut |a, b| add_into(a, b),
         &mut |(), ()| (),

@@ -5,6 +5,7 @@
 
 use crate::kernels::sigmoid::exp_neg;
 use crate::lanes::Lanes;
+use crate::matrix::Matrix;
 use crate::params::Params;
 
 /// The rows of `z` (`labels.len()` rows of `c >= 1` logits, contiguous)
@@ -125,6 +126,130 @@ fn narrow<T: Params, S: Lanes<T>>(
         loss = loss + (ln_ge1(sum) + (mx - zl));
     }
     if full {
+        s.store(&mut gb[..c], gbv);
+    } else {
+        s.store_part(&mut gb[..c], gbv);
+    }
+    loss
+}
+
+/// Tile rows of [`fused_block`]: row pointers that stay in registers, and
+/// enough independent FMA chains for two FMA ports.
+const FUSED_MR: usize = 8;
+/// Rows of `G` [`fused_block`] updates at once: independent FMA chains to
+/// cover the FMA latency (with the tile's `D` registers, within 16).
+const FUSED_U: usize = 4;
+
+/// Steps S1-S3 of one row block `xb` (`rb x d`) for `c <= LANES` classes,
+/// fused per tile of [`FUSED_MR`] rows, so that the tile's rows of `X`,
+/// just read for the logits, are still in L1 for `X_B^T D`. `wp` is `W`
+/// packed `d x LANES` (row `p` is `W[p][..c]`, zero padded), `g` the
+/// block's `G` padded the same way (`+0.0` on entry), `gb` the block's
+/// `g_b` (`+0.0` on entry). The chains are the contract's: each logit from
+/// `b[j]` over `p` in increasing order, each `G[p][j]` over the block's
+/// rows in increasing order (a tile's rows in order, tiles in order), each
+/// `g_b[j]` and the loss over the rows in order.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fused_block<T: Params, S: Lanes<T>>(
+    s: S,
+    xb: Matrix<'_, T>,
+    labels: &[u32],
+    wp: &[T],
+    b: &[T],
+    g: &mut [T],
+    gb: &mut [T],
+    ln_ge1: impl Fn(T) -> T,
+) -> T {
+    const { assert!(S::LANES <= 16 && FUSED_MR + FUSED_U + 2 <= S::REGISTERS) }
+    let l = S::LANES;
+    let (rb, d, c) = (xb.rows(), xb.cols(), b.len());
+    debug_assert!(c >= 1 && c <= l && labels.len() >= rb);
+    let wp = &wp[..d * l];
+    let g = &mut g[..d * l];
+    let part = |x: &[T]| if c == l { s.load(x) } else { s.load_part(x) };
+    let bv = part(b);
+    let mut hot = [T::ZERO; 32];
+    hot[16] = T::ONE;
+    let mut tmp = [T::ZERO; 16];
+    let mut gbv = part(&gb[..c]);
+    let mut loss = T::ZERO;
+    for i0 in (0..rb).step_by(FUSED_MR) {
+        let h = FUSED_MR.min(rb - i0);
+        // Past the tile's h rows, row h - 1 is read again into logits
+        // that are never used.
+        let rows: [&[T]; FUSED_MR] = core::array::from_fn(|r| &xb.at(i0 + r.min(h - 1))[..d]);
+        // S1: the logits, chains from b over p.
+        let mut z = [bv; FUSED_MR];
+        for (p, wv) in wp.chunks_exact(l).enumerate().take(d) {
+            let wv = s.load(wv);
+            per_register!(FUSED_MR, r, {
+                z[r] = s.fma(s.splat(rows[r][p]), wv, z[r]);
+            });
+        }
+        // S2 per row, in order.
+        let mut dr = [s.zero(); FUSED_MR];
+        per_register!(FUSED_MR, r, {
+            if r < h {
+                let label = labels[i0 + r] as usize;
+                s.store(&mut tmp[..l], z[r]);
+                let mut mx = tmp[0];
+                for &v in &tmp[1..c] {
+                    mx = if v > mx { v } else { mx };
+                }
+                let zl = tmp[label];
+                let e = exp_neg(s, s.sub(s.splat(mx), z[r]));
+                s.store(&mut tmp[..l], e);
+                let mut sum = T::ZERO;
+                for &v in &tmp[..c] {
+                    sum = sum + v;
+                }
+                // `q - 0` is `q` for every `q = e / s >= +0`; lanes past
+                // c are never stored.
+                dr[r] = s.sub(s.div(e, s.splat(sum)), s.load(&hot[16 - label..]));
+                gbv = s.add(gbv, dr[r]);
+                loss = loss + (ln_ge1(sum) + (mx - zl));
+            }
+        });
+        // S3: G[p] += X[i][p] D[i] for the tile's rows in order.
+        if h == FUSED_MR {
+            // FUSED_U rows of G at once: their chains are independent,
+            // each row's FMAs (one per tile row) depend on each other.
+            let mut quads = g.chunks_exact_mut(FUSED_U * l);
+            for (q, gq) in (&mut quads).enumerate() {
+                let p0 = q * FUSED_U;
+                let mut gv = [s.zero(); FUSED_U];
+                per_register!(FUSED_U, u, {
+                    gv[u] = s.load(&gq[u * l..]);
+                });
+                per_register!(FUSED_MR, r, {
+                    per_register!(FUSED_U, u, {
+                        gv[u] = s.fma(s.splat(rows[r][p0 + u]), dr[r], gv[u]);
+                    });
+                });
+                per_register!(FUSED_U, u, {
+                    s.store(&mut gq[u * l..], gv[u]);
+                });
+            }
+            let p0 = d / FUSED_U * FUSED_U;
+            for (p, gp) in quads.into_remainder().chunks_exact_mut(l).enumerate() {
+                let mut gv = s.load(gp);
+                per_register!(FUSED_MR, r, {
+                    gv = s.fma(s.splat(rows[r][p0 + p]), dr[r], gv);
+                });
+                s.store(gp, gv);
+            }
+        } else {
+            for (p, gp) in g.chunks_exact_mut(l).enumerate().take(d) {
+                let mut gv = s.load(gp);
+                for (row, &dv) in rows.iter().zip(&dr).take(h) {
+                    gv = s.fma(s.splat(row[p]), dv, gv);
+                }
+                s.store(gp, gv);
+            }
+        }
+    }
+    if c == l {
         s.store(&mut gb[..c], gbv);
     } else {
         s.store_part(&mut gb[..c], gbv);
