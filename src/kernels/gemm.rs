@@ -412,6 +412,16 @@ fn pack_a<T: Float, const MR: usize>(
                 dst[..h].copy_from_slice(&a.from(i0, pc + p)[..h]);
                 dst[h..].fill(T::ZERO);
             }
+        } else if a.cs == 1 && h == MR {
+            // `op(A)` rows are contiguous: read the MR rows side by side so
+            // that the panel is written in order (writing it with a stride
+            // of MR cost more than the microkernel on narrow products).
+            let rows: [&[T]; MR] = core::array::from_fn(|r| &a.from(i0 + r, pc)[..kc]);
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                for (d, row) in dst.iter_mut().zip(&rows) {
+                    *d = row[p];
+                }
+            }
         } else {
             for r in 0..MR {
                 if r < h {
