@@ -194,7 +194,7 @@ float_family!(
 );
 
 /// Steps S1-S3 on one row block, adding its partials to `part` (layout as
-/// in [`softmax_block`]). `z` (`rows x c`) and `padded` (`2 d x 16`) are
+/// in [`softmax_block`]). `z` (`rows x c`) and `padded` (`2 d x 32`) are
 /// scratch.
 pub(crate) struct SoftmaxBlock<'a, T> {
     k: Kernels,
@@ -227,7 +227,7 @@ impl<T: Params> Kernel for SoftmaxBlock<'_, T> {
     #[inline(always)]
     fn simd<S: Backends + Lanes<T>>(self, s: S) {
         let (d, c, l) = (self.xb.cols(), self.w.cols(), <S as Lanes<T>>::LANES);
-        if c > l {
+        if c > 2 * l {
             return softmax_block(
                 self.k,
                 self.xb,
@@ -238,26 +238,25 @@ impl<T: Params> Kernel for SoftmaxBlock<'_, T> {
                 self.part,
             );
         }
-        let (wp, g) = self.padded.split_at_mut(d * 16);
-        let (wp, g) = (&mut wp[..d * l], &mut g[..d * l]);
-        for (p, row) in wp.chunks_exact_mut(l).enumerate() {
+        let nr = if c > l { 2 * l } else { l };
+        let (wp, g) = self.padded.split_at_mut(d * 32);
+        let (wp, g) = (&mut wp[..d * nr], &mut g[..d * nr]);
+        for (p, row) in wp.chunks_exact_mut(nr).enumerate() {
             row[..c].copy_from_slice(self.w.at(p));
             row[c..].fill(T::ZERO);
         }
         g.fill(T::ZERO);
         let (gp, rest) = self.part.split_at_mut(d * c);
         let (gbp, lp) = rest.split_at_mut(c);
-        let loss = crate::kernels::softmax::fused_block(
-            s,
-            self.xb,
-            self.labels,
-            wp,
-            self.b,
-            g,
-            gbp,
-            ln_ge1,
-        );
-        for (dst, src) in gp.chunks_exact_mut(c).zip(g.chunks_exact(l)) {
+        use crate::kernels::softmax::fused_block;
+        let (xb, labels, b) = (self.xb, self.labels, self.b);
+        let wide = <S as Lanes<T>>::REGISTERS >= 32;
+        let loss = match (c > l, wide) {
+            (false, _) => fused_block::<T, S, 8, 1, 4>(s, xb, labels, wp, b, g, gbp, ln_ge1),
+            (true, true) => fused_block::<T, S, 8, 2, 2>(s, xb, labels, wp, b, g, gbp, ln_ge1),
+            (true, false) => fused_block::<T, S, 6, 2, 1>(s, xb, labels, wp, b, g, gbp, ln_ge1),
+        };
+        for (dst, src) in gp.chunks_exact_mut(c).zip(g.chunks_exact(nr)) {
             dst.copy_from_slice(&src[..c]);
         }
         lp[0] = loss;
@@ -276,7 +275,7 @@ fn softmax_subtree<T: Params>(op: &SoftmaxGrad<'_, T>, lo: usize, hi: usize) -> 
     let mut out = vec![T::ZERO; c * d + c + 1];
     let rows = op.x.row_range(lo * R, (hi * R).min(m));
     let mut z = vec![T::ZERO; R.min(rows.rows()) * c];
-    let mut padded = vec![T::ZERO; 2 * d * 16];
+    let mut padded = vec![T::ZERO; 2 * d * 32];
     let k = op.k.seq();
     crate::tree::row_block_tree(
         rows,

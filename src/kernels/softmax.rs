@@ -133,25 +133,25 @@ fn narrow<T: Params, S: Lanes<T>>(
     loss
 }
 
-/// Tile rows of [`fused_block`]: row pointers that stay in registers, and
-/// enough independent FMA chains for two FMA ports.
-const FUSED_MR: usize = 8;
-/// Rows of `G` [`fused_block`] updates at once: independent FMA chains to
-/// cover the FMA latency (with the tile's `D` registers, within 16).
-const FUSED_U: usize = 4;
-
-/// Steps S1-S3 of one row block `xb` (`rb x d`) for `c <= LANES` classes,
-/// fused per tile of [`FUSED_MR`] rows, so that the tile's rows of `X`,
+/// Steps S1-S3 of one row block `xb` (`rb x d`) for `c <= NRV * LANES`
+/// classes, fused per tile of `MR` rows, so that the tile's rows of `X`,
 /// just read for the logits, are still in L1 for `X_B^T D`. `wp` is `W`
-/// packed `d x LANES` (row `p` is `W[p][..c]`, zero padded), `g` the
+/// packed `d x NRV * LANES` (row `p` is `W[p][..c]`, zero padded), `g` the
 /// block's `G` padded the same way (`+0.0` on entry), `gb` the block's
 /// `g_b` (`+0.0` on entry). The chains are the contract's: each logit from
 /// `b[j]` over `p` in increasing order, each `G[p][j]` over the block's
 /// rows in increasing order (a tile's rows in order, tiles in order), each
-/// `g_b[j]` and the loss over the rows in order.
+/// `g_b[j]` and the loss over the rows in order. `U` rows of `G` are
+/// updated at once (independent chains that cover the FMA latency).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn fused_block<T: Params, S: Lanes<T>>(
+pub(crate) fn fused_block<
+    T: Params,
+    S: Lanes<T>,
+    const MR: usize,
+    const NRV: usize,
+    const U: usize,
+>(
     s: S,
     xb: Matrix<'_, T>,
     labels: &[u32],
@@ -161,98 +161,156 @@ pub(crate) fn fused_block<T: Params, S: Lanes<T>>(
     gb: &mut [T],
     ln_ge1: impl Fn(T) -> T,
 ) -> T {
-    const { assert!(S::LANES <= 16 && FUSED_MR + FUSED_U + 2 <= S::REGISTERS) }
+    const {
+        assert!(S::LANES <= 16 && NRV <= 2);
+        assert!(MR * NRV + NRV + 1 < 32 && MR <= 16 && U <= 16);
+    }
     let l = S::LANES;
+    let nr = NRV * l;
     let (rb, d, c) = (xb.rows(), xb.cols(), b.len());
-    debug_assert!(c >= 1 && c <= l && labels.len() >= rb);
-    let wp = &wp[..d * l];
-    let g = &mut g[..d * l];
-    let part = |x: &[T]| if c == l { s.load(x) } else { s.load_part(x) };
-    let bv = part(b);
-    let mut hot = [T::ZERO; 32];
-    hot[16] = T::ONE;
-    let mut tmp = [T::ZERO; 16];
-    let mut gbv = part(&gb[..c]);
+    debug_assert!(c >= 1 && c <= nr && labels.len() >= rb);
+    let wp = &wp[..d * nr];
+    let g = &mut g[..d * nr];
+    let mut bv = [s.zero(); NRV];
+    let mut gbv = [s.zero(); NRV];
+    per_register!(NRV, v, {
+        bv[v] = load_row(s, b, c, v);
+        gbv[v] = load_row(s, gb, c, v);
+    });
+    // hot[32 - j..][..2 * LANES] is 1 in element j, 0 elsewhere.
+    let mut hot = [T::ZERO; 64];
+    hot[32] = T::ONE;
+    let mut tmp = [T::ZERO; 32];
     let mut loss = T::ZERO;
-    for i0 in (0..rb).step_by(FUSED_MR) {
-        let h = FUSED_MR.min(rb - i0);
+    for i0 in (0..rb).step_by(MR) {
+        let h = MR.min(rb - i0);
         // Past the tile's h rows, row h - 1 is read again into logits
         // that are never used.
-        let rows: [&[T]; FUSED_MR] = core::array::from_fn(|r| &xb.at(i0 + r.min(h - 1))[..d]);
+        let rows: [&[T]; MR] = core::array::from_fn(|r| &xb.at(i0 + r.min(h - 1))[..d]);
         // S1: the logits, chains from b over p.
-        let mut z = [bv; FUSED_MR];
-        for (p, wv) in wp.chunks_exact(l).enumerate().take(d) {
-            let wv = s.load(wv);
-            per_register!(FUSED_MR, r, {
-                z[r] = s.fma(s.splat(rows[r][p]), wv, z[r]);
+        let mut z = [bv; MR];
+        for (p, wv) in wp.chunks_exact(nr).enumerate().take(d) {
+            let mut w = [s.zero(); NRV];
+            per_register!(NRV, v, {
+                w[v] = s.load(&wv[v * l..]);
+            });
+            per_register!(MR, r, {
+                let x = s.splat(rows[r][p]);
+                per_register!(NRV, v, {
+                    z[r][v] = s.fma(x, w[v], z[r][v]);
+                });
             });
         }
         // S2 per row, in order.
-        let mut dr = [s.zero(); FUSED_MR];
-        per_register!(FUSED_MR, r, {
+        let mut dr = [[s.zero(); NRV]; MR];
+        per_register!(MR, r, {
             if r < h {
                 let label = labels[i0 + r] as usize;
-                s.store(&mut tmp[..l], z[r]);
+                per_register!(NRV, v, {
+                    s.store(&mut tmp[v * l..], z[r][v]);
+                });
                 let mut mx = tmp[0];
-                for &v in &tmp[1..c] {
-                    mx = if v > mx { v } else { mx };
+                for &x in &tmp[1..c] {
+                    mx = if x > mx { x } else { mx };
                 }
                 let zl = tmp[label];
-                let e = exp_neg(s, s.sub(s.splat(mx), z[r]));
-                s.store(&mut tmp[..l], e);
+                let mxv = s.splat(mx);
+                let mut e = [s.zero(); NRV];
+                per_register!(NRV, v, {
+                    e[v] = exp_neg(s, s.sub(mxv, z[r][v]));
+                    s.store(&mut tmp[v * l..], e[v]);
+                });
                 let mut sum = T::ZERO;
-                for &v in &tmp[..c] {
-                    sum = sum + v;
+                for &x in &tmp[..c] {
+                    sum = sum + x;
                 }
                 // `q - 0` is `q` for every `q = e / s >= +0`; lanes past
                 // c are never stored.
-                dr[r] = s.sub(s.div(e, s.splat(sum)), s.load(&hot[16 - label..]));
-                gbv = s.add(gbv, dr[r]);
+                let sv = s.splat(sum);
+                per_register!(NRV, v, {
+                    let t = s.load(&hot[32 - label + v * l..]);
+                    dr[r][v] = s.sub(s.div(e[v], sv), t);
+                    gbv[v] = s.add(gbv[v], dr[r][v]);
+                });
                 loss = loss + (ln_ge1(sum) + (mx - zl));
             }
         });
         // S3: G[p] += X[i][p] D[i] for the tile's rows in order.
-        if h == FUSED_MR {
-            // FUSED_U rows of G at once: their chains are independent,
-            // each row's FMAs (one per tile row) depend on each other.
-            let mut quads = g.chunks_exact_mut(FUSED_U * l);
-            for (q, gq) in (&mut quads).enumerate() {
-                let p0 = q * FUSED_U;
-                let mut gv = [s.zero(); FUSED_U];
-                per_register!(FUSED_U, u, {
-                    gv[u] = s.load(&gq[u * l..]);
-                });
-                per_register!(FUSED_MR, r, {
-                    per_register!(FUSED_U, u, {
-                        gv[u] = s.fma(s.splat(rows[r][p0 + u]), dr[r], gv[u]);
+        if h == MR {
+            let mut groups = g.chunks_exact_mut(U * nr);
+            for (q, gq) in (&mut groups).enumerate() {
+                let p0 = q * U;
+                let mut gv = [[s.zero(); NRV]; U];
+                per_register!(U, u, {
+                    per_register!(NRV, v, {
+                        gv[u][v] = s.load(&gq[u * nr + v * l..]);
                     });
                 });
-                per_register!(FUSED_U, u, {
-                    s.store(&mut gq[u * l..], gv[u]);
+                per_register!(MR, r, {
+                    per_register!(U, u, {
+                        let x = s.splat(rows[r][p0 + u]);
+                        per_register!(NRV, v, {
+                            gv[u][v] = s.fma(x, dr[r][v], gv[u][v]);
+                        });
+                    });
+                });
+                per_register!(U, u, {
+                    per_register!(NRV, v, {
+                        s.store(&mut gq[u * nr + v * l..], gv[u][v]);
+                    });
                 });
             }
-            let p0 = d / FUSED_U * FUSED_U;
-            for (p, gp) in quads.into_remainder().chunks_exact_mut(l).enumerate() {
-                let mut gv = s.load(gp);
-                per_register!(FUSED_MR, r, {
-                    gv = s.fma(s.splat(rows[r][p0 + p]), dr[r], gv);
+            let p0 = d / U * U;
+            for (p, gp) in groups.into_remainder().chunks_exact_mut(nr).enumerate() {
+                per_register!(NRV, v, {
+                    let mut gv = s.load(&gp[v * l..]);
+                    per_register!(MR, r, {
+                        gv = s.fma(s.splat(rows[r][p0 + p]), dr[r][v], gv);
+                    });
+                    s.store(&mut gp[v * l..], gv);
                 });
-                s.store(gp, gv);
             }
         } else {
-            for (p, gp) in g.chunks_exact_mut(l).enumerate().take(d) {
-                let mut gv = s.load(gp);
-                for (row, &dv) in rows.iter().zip(&dr).take(h) {
-                    gv = s.fma(s.splat(row[p]), dv, gv);
-                }
-                s.store(gp, gv);
+            for (p, gp) in g.chunks_exact_mut(nr).enumerate().take(d) {
+                per_register!(NRV, v, {
+                    let mut gv = s.load(&gp[v * l..]);
+                    for (row, dv) in rows.iter().zip(&dr).take(h) {
+                        gv = s.fma(s.splat(row[p]), dv[v], gv);
+                    }
+                    s.store(&mut gp[v * l..], gv);
+                });
             }
         }
     }
-    if c == l {
-        s.store(&mut gb[..c], gbv);
-    } else {
-        s.store_part(&mut gb[..c], gbv);
-    }
+    per_register!(NRV, v, {
+        store_row(s, gb, c, v, gbv[v]);
+    });
     loss
+}
+
+/// Register `v` of a row of `c` elements: full, partial, or `+0.0` past
+/// the row. (A function, not a closure: a closure would be compiled
+/// without the backend's target features.)
+#[inline(always)]
+fn load_row<T: Params, S: Lanes<T>>(s: S, x: &[T], c: usize, v: usize) -> S::V {
+    let (l, lo) = (S::LANES, v * S::LANES);
+    if c >= lo + l {
+        s.load(&x[lo..])
+    } else if c > lo {
+        s.load_part(&x[lo..c])
+    } else {
+        s.zero()
+    }
+}
+
+/// Stores register `r` as register `v` of a row of `c` elements (nothing
+/// past the row).
+#[inline(always)]
+fn store_row<T: Params, S: Lanes<T>>(s: S, x: &mut [T], c: usize, v: usize, r: S::V) {
+    let (l, lo) = (S::LANES, v * S::LANES);
+    if c >= lo + l {
+        s.store(&mut x[lo..], r);
+    } else if c > lo {
+        s.store_part(&mut x[lo..c], r);
+    }
 }
