@@ -113,15 +113,7 @@ fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     let nr = NRV * S::LANES;
     let (m, n, k) = (a.rows, b.cols, a.cols);
     debug_assert!(n <= nr && a.cs == 1);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !acc {
-            for i in 0..m {
-                c.at_mut(i).fill(T::ZERO);
-            }
-        }
+    if nothing_to_multiply((m, n, k), &mut c, acc) {
         return;
     }
     let kc_max = (DIRECT_B_BYTES / (nr * core::mem::size_of::<T>())).max(64);
@@ -158,15 +150,7 @@ fn direct_t<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     let nr = NRV * S::LANES;
     let (m, n, k) = (a.rows, b.cols, a.cols);
     debug_assert!(n <= nr && a.rs == 1);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !acc {
-            for i in 0..m {
-                c.at_mut(i).fill(T::ZERO);
-            }
-        }
+    if nothing_to_multiply((m, n, k), &mut c, acc) {
         return;
     }
     let kc_max = DIRECT_T_KC;
@@ -345,15 +329,7 @@ fn blocked<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     }
     let nr = NRV * S::LANES;
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !acc {
-            for i in 0..m {
-                c.at_mut(i).fill(T::ZERO);
-            }
-        }
+    if nothing_to_multiply((m, n, k), &mut c, acc) {
         return;
     }
     let size = core::mem::size_of::<T>();
@@ -385,6 +361,26 @@ fn blocked<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
             }
         }
     }
+}
+
+/// The products with an empty dimension: `true` when `m`, `n` or `k` is
+/// 0, after writing the `+0.0` of an empty sum into `C` for `k == 0`
+/// (`gemm`; `gemm_acc` leaves `C` as it is).
+#[inline(always)]
+fn nothing_to_multiply<T: Float>(
+    (m, n, k): (usize, usize, usize),
+    c: &mut MatrixMut<'_, T>,
+    acc: bool,
+) -> bool {
+    if m == 0 || n == 0 {
+        return true;
+    }
+    if k == 0 && !acc {
+        for i in 0..m {
+            c.at_mut(i).fill(T::ZERO);
+        }
+    }
+    k == 0
 }
 
 /// Packs rows `ic..ic + mc`, columns `pc..pc + kc` of `op(A)` into
