@@ -235,6 +235,81 @@ fn matches_f64_reference() {
     });
 }
 
+/// The documented bound of `gw` against the exact `1/m sum_i X[i][p]
+/// D̂[i][j]` for the computed `D̂` (each row's `D̂` from the scalar
+/// one-row softmax of the contract's logits, as in [`literal`]):
+/// `(gamma(k) sum |X D̂| + (1 + gamma(k)) m eta / 2) / m + u |gw| + eta`,
+/// `k = 256 + ceil(log2(blocks))`, on every backend.
+fn within_bound<T: TestFloat>(cases: u64) {
+    let u = T::UNIT_ROUNDOFF;
+    check_n(cases, |c: Case<T>| {
+        let (m, d, cc) = (c.m, c.d, c.c);
+        let blocks = m.div_ceil(256);
+        let k =
+            256 + (usize::BITS - (blocks - 1).leading_zeros()) as usize * usize::from(blocks > 1);
+        let gamma = k as f64 * u / (1.0 - k as f64 * u);
+        // D̂, row by row.
+        let mut dhat = vec![T::ZERO; m * cc];
+        for i in 0..m {
+            let xi = &c.x[i * d..(i + 1) * d];
+            let z: Vec<T> = (0..cc)
+                .map(|j| {
+                    let mut s = c.b[j];
+                    for (p, &xv) in xi.iter().enumerate() {
+                        s = T::fma(xv, c.w[p * cc + j], s);
+                    }
+                    s
+                })
+                .collect();
+            scalar()
+                .softmax_cross_entropy(
+                    Matrix::from_rows(&z, 1, cc).unwrap(),
+                    &c.labels[i..i + 1],
+                    MatrixMut::from_rows(&mut dhat[i * cc..(i + 1) * cc], 1, cc).unwrap(),
+                )
+                .unwrap();
+        }
+        let mf = m as f64;
+        backends().into_iter().all(|kern| {
+            let (gw, _, _) = run(kern, &c);
+            (0..d).all(|p| {
+                (0..cc).all(|j| {
+                    let x: Vec<T> = (0..m).map(|i| c.x[i * d + p]).collect();
+                    let y: Vec<T> = (0..m).map(|i| dhat[i * cc + j]).collect();
+                    let got = gw[p * cc + j].to_f64();
+                    // |got - r/m| = |m got - r| / m, with m got exact as a
+                    // TwoProduct and r the unrounded double-double.
+                    let (hi, lo) = dot_reference_dd(&x, &y);
+                    let mg = got * mf;
+                    let mge = got.mul_add(mf, -mg);
+                    let err = ((mg - hi) + (mge - lo)).abs() / mf;
+                    let sa = sum_abs(&x, &y);
+                    let bound = (gamma * sa + (1.0 + gamma) * mf * T::ETA / 2.0) / mf
+                        + u * got.abs()
+                        + T::ETA;
+                    if err > bound {
+                        eprintln!(
+                            "{:?} gw[{p}][{j}]: error {err:e} > bound {bound:e}",
+                            kern.isa()
+                        );
+                    }
+                    err <= bound
+                })
+            })
+        })
+    });
+}
+
+#[test]
+fn gradient_within_bound_f32() {
+    within_bound::<f32>((qc_tests() / 50).max(20));
+}
+
+#[test]
+fn gradient_within_bound_f64() {
+    within_bound::<f64>((qc_tests() / 100).max(10));
+}
+
 /// At `W = 0`, `b = 0` every probability is exactly `1/c` for `c` a power
 /// of two, so the gradient is known in closed form.
 #[test]
