@@ -177,6 +177,35 @@ pub(crate) const fn stripe_regs<T: Float, S: Lanes<T>>() -> usize {
     T::W / S::LANES
 }
 
+/// Register `v` of a row of `w` elements (`x` holds at least the row's
+/// elements from `v * LANES` on): full, partial (lanes past `w` are
+/// `+0.0`), or `+0.0` past the row. Never reads past element `w`.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn load_row<T: Float, S: Lanes<T>>(s: S, x: &[T], w: usize, v: usize) -> S::V {
+    let (l, lo) = (S::LANES, v * S::LANES);
+    if w >= lo + l {
+        s.load(&x[lo..])
+    } else if w > lo {
+        s.load_part(&x[lo..w])
+    } else {
+        s.zero()
+    }
+}
+
+/// Stores `r` as register `v` of a row of `w` elements: nothing past
+/// element `w` is written.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn store_row<T: Float, S: Lanes<T>>(s: S, x: &mut [T], w: usize, v: usize, r: S::V) {
+    let (l, lo) = (S::LANES, v * S::LANES);
+    if w >= lo + l {
+        s.store(&mut x[lo..], r);
+    } else if w > lo {
+        s.store_part(&mut x[lo..w], r);
+    }
+}
+
 /// Lane-wise `x + y` of two stripes (the `(+)` of the block tree).
 #[inline(always)]
 pub(crate) fn add_stripes<T: Float, S: Lanes<T>>(

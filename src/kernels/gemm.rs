@@ -13,7 +13,7 @@
 use alloc::vec;
 
 use crate::element::Float;
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, load_row, store_row};
 use crate::matrix_mut::{MatrixMut, Operand};
 
 /// Bytes of a packed `B` micro-panel (`KC x NR`), which the microkernel
@@ -195,12 +195,7 @@ fn tile_strided<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
             if r < h {
                 let row = &c.at_mut(i0 + r)[..w];
                 per_register!(NRV, v, {
-                    let lo = v * l;
-                    if w >= lo + l {
-                        acc[r][v] = s.load(&row[lo..]);
-                    } else if w > lo {
-                        acc[r][v] = s.load_part(&row[lo..]);
-                    }
+                    acc[r][v] = load_row(s, row, w, v);
                 });
             }
         });
@@ -222,12 +217,7 @@ fn tile_strided<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
         if r < h {
             let row = &mut c.at_mut(i0 + r)[..w];
             per_register!(NRV, v, {
-                let lo = v * l;
-                if w >= lo + l {
-                    s.store(&mut row[lo..], acc[r][v]);
-                } else if w > lo {
-                    s.store_part(&mut row[lo..], acc[r][v]);
-                }
+                store_row(s, row, w, v, acc[r][v]);
             });
         }
     });
@@ -259,12 +249,7 @@ fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
             if r < h {
                 let row = &c.at_mut(i0 + r)[..w];
                 per_register!(NRV, v, {
-                    let lo = v * l;
-                    if w >= lo + l {
-                        acc[r][v] = s.load(&row[lo..]);
-                    } else if w > lo {
-                        acc[r][v] = s.load_part(&row[lo..]);
-                    }
+                    acc[r][v] = load_row(s, row, w, v);
                 });
             }
         });
@@ -285,12 +270,7 @@ fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
         if r < h {
             let row = &mut c.at_mut(i0 + r)[..w];
             per_register!(NRV, v, {
-                let lo = v * l;
-                if w >= lo + l {
-                    s.store(&mut row[lo..], acc[r][v]);
-                } else if w > lo {
-                    s.store_part(&mut row[lo..], acc[r][v]);
-                }
+                store_row(s, row, w, v, acc[r][v]);
             });
         }
     });

@@ -4,12 +4,13 @@
 //! and every sum and comparison in the contract's sequential order.
 
 use crate::kernels::sigmoid::exp_neg;
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, load_row, store_row};
 use crate::matrix::Matrix;
 use crate::params::Params;
 
-/// The rows of `z` (`labels.len()` rows of `c >= 1` logits, contiguous)
-/// become `D = e / s - t` in place; `gb[j] += D[i][j]` row by row, and the
+/// The rows of `z` (`labels.len()` rows of `c` logits, contiguous; the
+/// block path for more classes than [`fused_block`] takes) become
+/// `D = e / s - t` in place; `gb[j] += D[i][j]` row by row, and the
 /// rows' losses `ln s + (mx - z[label])` are returned as their sequential
 /// sum from `+0.0`, `ln s` by `ln_ge1`.
 #[inline(always)]
@@ -22,9 +23,6 @@ pub(crate) fn rows<T: Params, S: Lanes<T>>(
     ln_ge1: impl Fn(T) -> T,
 ) -> T {
     let l = S::LANES;
-    if c <= l {
-        return narrow(s, z, c, labels, gb, ln_ge1);
-    }
     let mut loss = T::ZERO;
     for (zi, &label) in z.chunks_exact_mut(c).zip(labels) {
         let label = label as usize;
@@ -75,60 +73,6 @@ pub(crate) fn rows<T: Params, S: Lanes<T>>(
             s.store_part(gt, v);
         }
         loss = loss + (ln_ge1(sum) + (mx - zl));
-    }
-    loss
-}
-
-/// [`rows`] for `c <= LANES` classes: each row in one register from its
-/// load to its store, the row's `e` summed from a full store to the stack
-/// (which the scalar loads read back without waiting), `t` a one-hot
-/// register, and `gb` in a register for the whole block.
-#[inline(always)]
-fn narrow<T: Params, S: Lanes<T>>(
-    s: S,
-    z: &mut [T],
-    c: usize,
-    labels: &[u32],
-    gb: &mut [T],
-    ln_ge1: impl Fn(T) -> T,
-) -> T {
-    const { assert!(S::LANES <= 16) }
-    let l = S::LANES;
-    let full = c == l;
-    let load = |x: &[T]| if full { s.load(x) } else { s.load_part(x) };
-    // hot[16 - j..][..LANES] is 1 in lane j, 0 elsewhere.
-    let mut hot = [T::ZERO; 32];
-    hot[16] = T::ONE;
-    let mut tmp = [T::ZERO; 16];
-    let mut gbv = load(&gb[..c]);
-    let mut loss = T::ZERO;
-    for (zi, &label) in z.chunks_exact_mut(c).zip(labels) {
-        let label = label as usize;
-        let mut mx = zi[0];
-        for &v in &zi[1..] {
-            mx = if v > mx { v } else { mx };
-        }
-        let zl = zi[label];
-        let e = exp_neg(s, s.sub(s.splat(mx), load(zi)));
-        s.store(&mut tmp[..l], e);
-        let mut sum = T::ZERO;
-        for &v in &tmp[..c] {
-            sum = sum + v;
-        }
-        // `q - 0` is `q` for every `q = e / s >= +0`.
-        let d = s.sub(s.div(e, s.splat(sum)), s.load(&hot[16 - label..]));
-        if full {
-            s.store(zi, d);
-        } else {
-            s.store_part(zi, d);
-        }
-        gbv = s.add(gbv, d);
-        loss = loss + (ln_ge1(sum) + (mx - zl));
-    }
-    if full {
-        s.store(&mut gb[..c], gbv);
-    } else {
-        s.store_part(&mut gb[..c], gbv);
     }
     loss
 }
@@ -286,31 +230,4 @@ pub(crate) fn fused_block<
         store_row(s, gb, c, v, gbv[v]);
     });
     loss
-}
-
-/// Register `v` of a row of `c` elements: full, partial, or `+0.0` past
-/// the row. (A function, not a closure: a closure would be compiled
-/// without the backend's target features.)
-#[inline(always)]
-fn load_row<T: Params, S: Lanes<T>>(s: S, x: &[T], c: usize, v: usize) -> S::V {
-    let (l, lo) = (S::LANES, v * S::LANES);
-    if c >= lo + l {
-        s.load(&x[lo..])
-    } else if c > lo {
-        s.load_part(&x[lo..c])
-    } else {
-        s.zero()
-    }
-}
-
-/// Stores register `r` as register `v` of a row of `c` elements (nothing
-/// past the row).
-#[inline(always)]
-fn store_row<T: Params, S: Lanes<T>>(s: S, x: &mut [T], c: usize, v: usize, r: S::V) {
-    let (l, lo) = (S::LANES, v * S::LANES);
-    if c >= lo + l {
-        s.store(&mut x[lo..], r);
-    } else if c > lo {
-        s.store_part(&mut x[lo..c], r);
-    }
 }
