@@ -238,3 +238,23 @@ pub(crate) fn shape(
         })
     }
 }
+
+/// [`Error::Shape`] (expected 1, found 0) for an empty dimension that
+/// must have at least one element (`what` says which, and why).
+#[cfg(feature = "alloc")]
+pub(crate) fn at_least_one(
+    op: &'static str,
+    what: &'static str,
+    found: usize,
+) -> Result<(), Error> {
+    if found == 0 {
+        Err(Error::Shape {
+            op,
+            what,
+            expected: 1,
+            found,
+        })
+    } else {
+        Ok(())
+    }
+}

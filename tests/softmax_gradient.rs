@@ -112,9 +112,32 @@ fn tree<T: TestFloat>(lo: usize, hi: usize, block: &impl Fn(usize) -> Part<T>) -
     (l.0, l.1, l.2 + r.2)
 }
 
-/// S1-S5 literally. S2's `D` row and `l_i` come from the scalar
+/// Row `i`'s S1 (the logit chains from `b[j]` over `p`) and S2: writes
+/// `D[i]` into `dz` and returns `l_i`, from the scalar
 /// `softmax_cross_entropy` of that one row (its X1-X5; with `m = 1` the
-/// `/ m` and the mean are exact), the rest is written out here.
+/// `/ m` and the mean are exact).
+fn row_d<T: TestFloat>(c: &Case<T>, i: usize, dz: &mut [T]) -> T {
+    let (d, cc) = (c.d, c.c);
+    let xi = &c.x[i * d..(i + 1) * d];
+    let z: Vec<T> = (0..cc)
+        .map(|j| {
+            let mut s = c.b[j];
+            for (p, &xv) in xi.iter().enumerate() {
+                s = T::fma(xv, c.w[p * cc + j], s);
+            }
+            s
+        })
+        .collect();
+    scalar()
+        .softmax_cross_entropy(
+            Matrix::from_rows(&z, 1, cc).unwrap(),
+            &c.labels[i..i + 1],
+            MatrixMut::from_rows(dz, 1, cc).unwrap(),
+        )
+        .unwrap()
+}
+
+/// S1-S5 literally: each row by [`row_d`], the rest written out here.
 fn literal<T: TestFloat>(c: &Case<T>) -> (Vec<T>, Vec<T>, T) {
     let (m, d, cc) = (c.m, c.d, c.c);
     const R: usize = 256;
@@ -124,23 +147,8 @@ fn literal<T: TestFloat>(c: &Case<T>) -> (Vec<T>, Vec<T>, T) {
         let mut l = T::ZERO;
         for i in q * R..((q + 1) * R).min(m) {
             let xi = &c.x[i * d..(i + 1) * d];
-            let z: Vec<T> = (0..cc)
-                .map(|j| {
-                    let mut s = c.b[j];
-                    for (p, &xv) in xi.iter().enumerate() {
-                        s = T::fma(xv, c.w[p * cc + j], s);
-                    }
-                    s
-                })
-                .collect();
             let mut dz = vec![T::ZERO; cc];
-            let li = scalar()
-                .softmax_cross_entropy(
-                    Matrix::from_rows(&z, 1, cc).unwrap(),
-                    &c.labels[i..i + 1],
-                    MatrixMut::from_rows(&mut dz, 1, cc).unwrap(),
-                )
-                .unwrap();
+            let li = row_d(c, i, &mut dz);
             for p in 0..d {
                 for j in 0..cc {
                     g[p * cc + j] = T::fma(xi[p], dz[j], g[p * cc + j]);
@@ -236,8 +244,7 @@ fn matches_f64_reference() {
 }
 
 /// The documented bound of `gw` against the exact `1/m sum_i X[i][p]
-/// D̂[i][j]` for the computed `D̂` (each row's `D̂` from the scalar
-/// one-row softmax of the contract's logits, as in [`literal`]):
+/// D̂[i][j]` for the computed `D̂` (each row by [`row_d`]):
 /// `(gamma(k) sum |X D̂| + (1 + gamma(k)) m eta / 2) / m + u |gw| + eta`,
 /// `k = 256 + ceil(log2(blocks))`, on every backend.
 fn within_bound<T: TestFloat>(cases: u64) {
@@ -250,24 +257,8 @@ fn within_bound<T: TestFloat>(cases: u64) {
         let gamma = k as f64 * u / (1.0 - k as f64 * u);
         // D̂, row by row.
         let mut dhat = vec![T::ZERO; m * cc];
-        for i in 0..m {
-            let xi = &c.x[i * d..(i + 1) * d];
-            let z: Vec<T> = (0..cc)
-                .map(|j| {
-                    let mut s = c.b[j];
-                    for (p, &xv) in xi.iter().enumerate() {
-                        s = T::fma(xv, c.w[p * cc + j], s);
-                    }
-                    s
-                })
-                .collect();
-            scalar()
-                .softmax_cross_entropy(
-                    Matrix::from_rows(&z, 1, cc).unwrap(),
-                    &c.labels[i..i + 1],
-                    MatrixMut::from_rows(&mut dhat[i * cc..(i + 1) * cc], 1, cc).unwrap(),
-                )
-                .unwrap();
+        for (i, dz) in dhat.chunks_exact_mut(cc).enumerate() {
+            row_d(&c, i, dz);
         }
         let mf = m as f64;
         backends().into_iter().all(|kern| {

@@ -4,7 +4,7 @@
 use crate::dispatch::{Backends, Kernel, Kernels, float_family};
 use crate::element::Float;
 #[cfg(feature = "alloc")]
-use crate::error::{Error, shape};
+use crate::error::{Error, at_least_one, shape};
 use crate::lanes::Lanes;
 #[cfg(feature = "alloc")]
 use crate::matrix::Matrix;
@@ -244,14 +244,7 @@ fn check<T>(
     grad_w: &[T],
 ) -> Result<(), Error> {
     shape(op, "length of `y` vs rows of `x`", x.rows(), y.len())?;
-    if x.rows() == 0 {
-        return Err(Error::Shape {
-            op,
-            what: "rows of `x` (the mean needs at least one)",
-            expected: 1,
-            found: 0,
-        });
-    }
+    at_least_one(op, "rows of `x` (the mean needs at least one)", x.rows())?;
     shape(op, "length of `w` vs columns of `x`", x.cols(), w.len())?;
     shape(
         op,

@@ -7,7 +7,7 @@ use alloc::vec;
 
 use crate::dispatch::{Backends, Kernel, Kernels, float_family};
 use crate::element::Float;
-use crate::error::{Error, shape};
+use crate::error::{Error, at_least_one, shape};
 use crate::lanes::Lanes;
 use crate::matrix::Matrix;
 use crate::matrix_mut::{MatrixMut, Operand, Trans};
@@ -37,6 +37,24 @@ fn ln_ge1<T: Params>(s: T) -> T {
     )
 }
 
+/// Contract steps X1-X3 on one row, in place: `z` becomes `e_j =
+/// exp(-(mx - z_j))` with `mx` the sequential maximum (a NaN is never
+/// taken); returns `(mx, s)`, `s` the sum of the `e_j` in increasing `j`
+/// from `+0.0`.
+#[inline]
+fn exp_row<T: Params>(z: &mut [T]) -> (T, T) {
+    let mut mx = z[0];
+    for &v in &z[1..] {
+        mx = if v > mx { v } else { mx };
+    }
+    let mut s = T::ZERO;
+    for e in z.iter_mut() {
+        *e = exp_neg(mx - *e);
+        s = s + *e;
+    }
+    (mx, s)
+}
+
 /// Contract steps X1-X6 on rows of `z` (shapes and labels checked).
 fn softmax_rows<T: Params>(z: Matrix<'_, T>, labels: &[u32], mut dz: MatrixMut<'_, T>) -> T {
     let m = z.rows();
@@ -44,17 +62,9 @@ fn softmax_rows<T: Params>(z: Matrix<'_, T>, labels: &[u32], mut dz: MatrixMut<'
     let mut total = T::ZERO;
     for (i, &label) in labels.iter().enumerate().take(m) {
         let zi = z.at(i);
-        let mut mx = zi[0];
-        for &v in &zi[1..] {
-            mx = if v > mx { v } else { mx };
-        }
         let out = dz.at_mut(i);
-        let mut s = T::ZERO;
-        for (o, &v) in out.iter_mut().zip(zi) {
-            let e = exp_neg(mx - v);
-            *o = e;
-            s = s + e;
-        }
+        out.copy_from_slice(zi);
+        let (mx, s) = exp_row(out);
         for (j, o) in out.iter_mut().enumerate() {
             let t = if j == label as usize { T::ONE } else { T::ZERO };
             *o = (*o / s - t) / mt;
@@ -163,16 +173,8 @@ impl<T: Params> Kernel for SoftmaxRows<'_, T> {
         let mut l = T::ZERO;
         for (zi, &label) in self.z.chunks_exact_mut(self.c).zip(self.labels) {
             let label = label as usize;
-            let mut mx = zi[0];
-            for &v in &zi[1..] {
-                mx = if v > mx { v } else { mx };
-            }
             let zl = zi[label];
-            let mut s = T::ZERO;
-            for e in zi.iter_mut() {
-                *e = exp_neg(mx - *e);
-                s = s + *e;
-            }
+            let (mx, s) = exp_row(zi);
             for (j, (e, g)) in zi.iter_mut().zip(self.gb.iter_mut()).enumerate() {
                 let t = if j == label { T::ONE } else { T::ZERO };
                 *e = *e / s - t;
@@ -204,6 +206,9 @@ pub(crate) struct SoftmaxBlock<'a, T> {
     b: &'a [T],
     z: &'a mut [T],
     padded: &'a mut [T],
+    /// The first block of this scratch: `W` is packed into `padded` then,
+    /// and kept for the later blocks (same backend, same `W`).
+    first: bool,
     part: &'a mut [T],
 }
 
@@ -241,9 +246,11 @@ impl<T: Params> Kernel for SoftmaxBlock<'_, T> {
         let nr = if c > l { 2 * l } else { l };
         let (wp, g) = self.padded.split_at_mut(d * 32);
         let (wp, g) = (&mut wp[..d * nr], &mut g[..d * nr]);
-        for (p, row) in wp.chunks_exact_mut(nr).enumerate() {
-            row[..c].copy_from_slice(self.w.at(p));
-            row[c..].fill(T::ZERO);
+        if self.first {
+            for (p, row) in wp.chunks_exact_mut(nr).enumerate() {
+                row[..c].copy_from_slice(self.w.at(p));
+                row[c..].fill(T::ZERO);
+            }
         }
         g.fill(T::ZERO);
         let (gp, rest) = self.part.split_at_mut(d * c);
@@ -290,6 +297,7 @@ fn softmax_subtree<T: Params>(op: &SoftmaxGrad<'_, T>, lo: usize, hi: usize) -> 
                 b: op.b,
                 z: &mut z,
                 padded: &mut padded,
+                first: q == 0,
                 part,
             });
         },
@@ -492,13 +500,8 @@ impl Kernels {
         )?;
         shape(op, "rows of `dz` vs rows of `z`", z.rows(), dz.rows())?;
         shape(op, "columns of `dz` vs columns of `z`", z.cols(), dz.cols())?;
-        if z.rows() > 0 && z.cols() == 0 {
-            return Err(Error::Shape {
-                op,
-                what: "columns of `z` (at least one class)",
-                expected: 1,
-                found: 0,
-            });
+        if z.rows() > 0 {
+            at_least_one(op, "columns of `z` (at least one class)", z.cols())?;
         }
         check_labels(op, labels, z.cols())?;
         Ok(T::run_float::<SoftmaxF>(Softmax {
@@ -565,23 +568,9 @@ impl Kernels {
             x.rows(),
             labels.len(),
         )?;
-        if x.rows() == 0 {
-            return Err(Error::Shape {
-                op,
-                what: "rows of `x` (the mean needs at least one)",
-                expected: 1,
-                found: 0,
-            });
-        }
+        at_least_one(op, "rows of `x` (the mean needs at least one)", x.rows())?;
         shape(op, "rows of `w` vs columns of `x`", x.cols(), w.rows())?;
-        if w.cols() == 0 {
-            return Err(Error::Shape {
-                op,
-                what: "columns of `w` (at least one class)",
-                expected: 1,
-                found: 0,
-            });
-        }
+        at_least_one(op, "columns of `w` (at least one class)", w.cols())?;
         shape(op, "length of `b` vs columns of `w`", w.cols(), b.len())?;
         shape(op, "rows of `gw` vs rows of `w`", w.rows(), gw.rows())?;
         shape(op, "columns of `gw` vs columns of `w`", w.cols(), gw.cols())?;

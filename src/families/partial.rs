@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use crate::dispatch::Kernels;
 use crate::element::Float;
-use crate::error::{Error, same_len, shape};
+use crate::error::{Error, at_least_one, same_len, shape};
 use crate::families::gradient::Gradient;
 use crate::matrix::Matrix;
 use crate::params::{Loss, Params, R};
@@ -347,14 +347,11 @@ impl<T: Params> GradPartial<'_, T> {
             x.cols(),
             self.w.len(),
         )?;
-        if self.total_rows == 0 {
-            return Err(Error::Shape {
-                op,
-                what: "total rows (the mean needs at least one)",
-                expected: 1,
-                found: 0,
-            });
-        }
+        at_least_one(
+            op,
+            "total rows (the mean needs at least one)",
+            self.total_rows,
+        )?;
         let (lo, hi) = range(op, R, self.row_offset, x.rows(), self.total_rows)?;
         let loss = match self.kind {
             PartialKind::LogisticGradient => Loss::Log,
