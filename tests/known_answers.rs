@@ -1,4 +1,4 @@
-//! Known answers: the result bits of every kernel (gemm, the reduced-precision
+//! Known answers: the result bits of every kernel (gemm, the layers, the
 //! dots, the similarity family and the rows forms included), for every element type,
 //! on fixed inputs, pinned in `tests/known_answers.txt`.
 //!
@@ -838,12 +838,107 @@ fn gemm_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
     }
 }
 
+/// The layers: `dense_forward`, `dense_backward`, `softmax_cross_entropy`
+/// and `softmax_gradient`, over row counts across the softmax gradient's
+/// 256-row blocks, class counts across one and two registers of every
+/// backend (the fused tile and the gemm path), row strides and offsets.
+fn layer_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
+    use dotgrad::MatrixMut;
+    let shapes = [
+        (1, 1, 1),
+        (7, 3, 2),
+        (9, 13, 10),
+        (256, 20, 5),
+        (257, 33, 17),
+        (600, 9, 33),
+        (1100, 70, 10),
+    ];
+    let stored = |r: &mut Rng, rows: usize, cols: usize, mix: Mix| {
+        let stride = cols + 1;
+        let len = (rows - 1) * stride + cols;
+        (vector::<T>(r, len, 2, mix), stride)
+    };
+    for (si, &(m, d, c)) in shapes.iter().enumerate() {
+        for (mi, &mix) in [Mix::Moderate, Mix::Plain, Mix::Zeros, Mix::Special]
+            .iter()
+            .enumerate()
+        {
+            let mut r = Rng::new(0x1a7 + (si * 10 + mi) as u64);
+            let tag = format!("{} {m}x{d}x{c} {mix:?}", <T as Kat>::NAME);
+            let (x, sx) = stored(&mut r, m, d, mix);
+            let x = Matrix::new(&x[2..], m, d, sx).unwrap();
+            // Weights moderate, so the logits are neither all -inf nor
+            // one-hot: the exp polynomial decides the bits.
+            let w: Vec<T> = (0..d * c)
+                .map(|_| <T as Kat>::from_f64((8.0 * r.unit() - 4.0) / d as f64))
+                .collect();
+            let w = Matrix::from_rows(&w, d, c).unwrap();
+            let b = vector::<T>(&mut r, c, 0, Mix::Moderate);
+            let labels: Vec<u32> = (0..m).map(|_| r.below(c as u64) as u32).collect();
+
+            let mut y = vec![T::ZERO; m * c];
+            k.dense_forward(x, w, &b, MatrixMut::from_rows(&mut y, m, c).unwrap())
+                .unwrap();
+            put(out, format!("dense_forward {tag}"), digest(&y));
+
+            let z = Matrix::from_rows(&y, m, c).unwrap();
+            let mut dz = vec![T::ZERO; m * c];
+            let loss = k
+                .softmax_cross_entropy(z, &labels, MatrixMut::from_rows(&mut dz, m, c).unwrap())
+                .unwrap();
+            put(
+                out,
+                format!("softmax_cross_entropy loss {tag}"),
+                scalar_bits(loss),
+            );
+            put(out, format!("softmax_cross_entropy dz {tag}"), digest(&dz));
+
+            let dy = Matrix::from_rows(&dz, m, c).unwrap();
+            let (mut dw, mut db) = (vec![T::ZERO; d * c], vec![T::ZERO; c]);
+            let mut dx = vec![T::ZERO; m * d];
+            k.dense_backward(
+                x,
+                w,
+                dy,
+                MatrixMut::from_rows(&mut dw, d, c).unwrap(),
+                &mut db,
+                Some(MatrixMut::from_rows(&mut dx, m, d).unwrap()),
+            )
+            .unwrap();
+            put(out, format!("dense_backward dw {tag}"), digest(&dw));
+            put(out, format!("dense_backward db {tag}"), digest(&db));
+            put(out, format!("dense_backward dx {tag}"), digest(&dx));
+
+            let (mut gw, mut gb) = (vec![T::ZERO; d * c], vec![T::ZERO; c]);
+            let loss = k
+                .softmax_gradient(
+                    x,
+                    &labels,
+                    w,
+                    &b,
+                    MatrixMut::from_rows(&mut gw, d, c).unwrap(),
+                    &mut gb,
+                )
+                .unwrap();
+            put(
+                out,
+                format!("softmax_gradient loss {tag}"),
+                scalar_bits(loss),
+            );
+            put(out, format!("softmax_gradient gw {tag}"), digest(&gw));
+            put(out, format!("softmax_gradient gb {tag}"), digest(&gb));
+        }
+    }
+}
+
 fn answers(k: Kernels) -> Answers {
     let mut out = Answers::new();
     answers_for!(f32, k, &mut out);
     answers_for!(f64, k, &mut out);
     gemm_cases::<f32>(k, &mut out);
     gemm_cases::<f64>(k, &mut out);
+    layer_cases::<f32>(k, &mut out);
+    layer_cases::<f64>(k, &mut out);
     similarity_cases::<f32>(k, &mut out, false);
     similarity_cases::<f64>(k, &mut out, false);
     similarity_cases::<dotgrad::half::bf16>(k, &mut out, true);
