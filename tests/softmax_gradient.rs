@@ -1,7 +1,8 @@
 //! The one-pass softmax-regression gradient: the contract's steps S1-S5
 //! written out here (logit chains, per-block partials, the block tree, the
 //! means), every backend bit for bit, 1-16 threads, the gradient against an
-//! f64 reference, and shape and label errors that write nothing.
+//! f64 reference, the documented bound (random inputs and inputs built to
+//! reach it), and shape and label errors that write nothing.
 
 mod common;
 
@@ -299,6 +300,84 @@ fn gradient_within_bound_f32() {
 #[test]
 fn gradient_within_bound_f64() {
     within_bound::<f64>((qc_tests() / 100).max(10));
+}
+
+/// Inputs built to reach the `gw` bound. At `W = 0`, `b = 0` and every
+/// label `c - 1` (`c` a power of two), `D[i][j] = 1/c` exactly for
+/// `j < c - 1`. Row 0 of every 256-row block has `X = c` (product 1), the
+/// other 255 rows `X = c x` with `x` just below half an ulp of 1 (product
+/// `x`), so every addition of a block's chain rounds down to 1: each block
+/// loses `255 x`, the block tree adds the ones exactly, and `m` is a power
+/// of two, so `gw = 1/256` exactly where the exact value is `(1 + 255 x) /
+/// 256`: the relative term, less `(k - 255) / k` of it. Then every product
+/// `eta / 2` rounds (to even) to `+0.0`: `gw = 0` where the exact value is
+/// `eta / 2`, a third of the bound (whose last `eta` covers the division).
+/// Every backend, class counts on both fused widths and the gemm path.
+fn bound_reached<T: TestFloat>() {
+    let u = T::UNIT_ROUNDOFF;
+    let x = u * (1.0 - 1.0 / 1024.0);
+    for c in [2usize, 4, 32, 64] {
+        for blocks in [1usize, 2, 4] {
+            let (m, d) = (256 * blocks, 3);
+            let mf = m as f64;
+            let k = 256 + blocks.trailing_zeros() as usize;
+            let gamma = k as f64 * u / (1.0 - k as f64 * u);
+            let bound = |sa: f64, got: f64| {
+                (gamma * sa + (1.0 + gamma) * mf * T::ETA / 2.0) / mf + u * got.abs() + T::ETA
+            };
+            let cf = c as f64;
+            let chain = |i: usize| if i.is_multiple_of(256) { cf } else { cf * x };
+            let tiny = |_: usize| cf * T::ETA / 2.0;
+            for (what, xv) in [("chain", &chain as &dyn Fn(usize) -> f64), ("tiny", &tiny)] {
+                let case = Case {
+                    m,
+                    d,
+                    c,
+                    x: (0..m * d).map(|q| T::from_f64(xv(q / d))).collect(),
+                    w: vec![T::ZERO; d * c],
+                    b: vec![T::ZERO; c],
+                    labels: vec![(c - 1) as u32; m],
+                };
+                // The exact sum of X D over the rows, and of |X D|.
+                let exact: f64 = (0..m).map(|i| xv(i) / cf).sum();
+                for kern in backends() {
+                    let (gw, _, _) = run(kern, &case);
+                    for p in 0..d {
+                        for j in 0..c - 1 {
+                            let got = gw[p * c + j].to_f64();
+                            let (want, err) = if what == "chain" {
+                                (1.0 / 256.0, 255.0 * blocks as f64 * x / mf)
+                            } else {
+                                (0.0, T::ETA / 2.0)
+                            };
+                            assert!(
+                                got == want && (want != 0.0 || gw[p * c + j].bits() == 0),
+                                "{:?} {what} c={c} m={m}: gw[{p}][{j}] = {got:e}, not {want:e}",
+                                kern.isa()
+                            );
+                            let b = bound(exact, got);
+                            let floor = if what == "chain" { 0.97 } else { 0.33 };
+                            assert!(
+                                err <= b && err >= floor * b,
+                                "{:?} {what} c={c} m={m}: error {err:e} vs bound {b:e}",
+                                kern.isa()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gradient_bound_reached_f32() {
+    bound_reached::<f32>();
+}
+
+#[test]
+fn gradient_bound_reached_f64() {
+    bound_reached::<f64>();
 }
 
 /// At `W = 0`, `b = 0` every probability is exactly `1/c` for `c` a power
