@@ -274,6 +274,12 @@ fn big<T: TestFloat>() {
         ((30, 9, 9000), Trans::No, Trans::No, true),
         ((21, 20, 5000), Trans::No, Trans::Yes, false),
         ((13, 3, 8500), Trans::No, Trans::No, false),
+        // Transposed A and C of at most 14 columns (vectorised across the
+        // rows of C): B read in place (an even row-major width), packed
+        // (odd, or transposed), many row tiles and a last partial one.
+        ((300, 10, 600), Trans::Yes, Trans::No, true),
+        ((257, 7, 1000), Trans::Yes, Trans::Yes, false),
+        ((129, 14, 700), Trans::Yes, Trans::No, false),
     ] {
         let case = Case::<T>::build(&mut g, shape, ta, tb, [1, 2, 3], acc, Mix::Zeros);
         all_match(&case);

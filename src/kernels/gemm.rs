@@ -1,7 +1,11 @@
 //! `gemm` over [`Lanes`]: BLIS-style packing of `op(A)` and `op(B)` into
 //! panels, and one register-blocked microkernel of `MR` rows by `NRV`
 //! registers of `C` (6 x 2 registers, 12 accumulators, on the 16-register
-//! ISAs; 12 x 2, 24 accumulators, on the 32-register ones).
+//! ISAs; 12 x 2, 24 accumulators, on the 32-register ones). Narrow `C`
+//! (at most two registers wide) skips the packing of `A` ([`direct`],
+//! [`direct_t`]); with a transposed `A` and at most 14 columns (12 on
+//! AVX2) it is vectorised across the rows of `C` instead ([`direct_tc`]),
+//! so no lane is idle.
 //!
 //! Every accumulator holds one element `C[i][j]` and receives exactly its
 //! FMAs `fma(A[i][p], B[p][j], c)` in increasing `p`; a block of `k` is
@@ -56,6 +60,22 @@ pub(crate) fn gemm<T: Float, S: Lanes<T>>(
         } else {
             direct::<T, S, DIRECT_MR_2, 2>(s, a, b, c, acc)
         };
+    }
+    if a.rs == 1 && a.rows >= S::LANES {
+        // Columns of `C` rounded up to even: one instantiation per two widths.
+        macro_rules! across_rows {
+            ($ni:literal; $($nj:literal)*) => {
+                match b.cols.next_multiple_of(2) {
+                    $($nj => return direct_tc::<T, S, $ni, $nj>(s, a, b, c, acc),)*
+                    _ => {}
+                }
+            };
+        }
+        if S::REGISTERS >= 32 {
+            across_rows!(2; 2 4 6 8 10 12 14);
+        } else {
+            across_rows!(1; 2 4 6 8 10 12);
+        }
     }
     if a.rs == 1 && b.cols <= 2 * S::LANES {
         return match (S::REGISTERS >= 32, narrow) {
@@ -171,6 +191,100 @@ fn direct_t<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
                 (&pa[..MR * kc], MR)
             };
             tile_strided::<T, S, MR, NRV>(s, (ap, step), bp, &mut c, (i0, h), n, load);
+        }
+    }
+}
+
+/// `C = A B` (or `+=`) for a transposed `A` (`a.rs == 1`) and `C` of at
+/// most 14 columns (12 on a 16-register ISA), vectorised across the rows
+/// of `C`: one step `p` loads `NI` registers of consecutive rows of `C`'s
+/// column from the stored `A`'s row `p` and broadcasts each of `B`'s
+/// `NJ >= n` elements `B[p][j]`, so every lane is an element of `C` (a
+/// tile across the columns would leave `LANES - n` lanes idle). `B` is
+/// packed as `k` rows of `NJ` (`+0.0` past `n`); the accumulators, a
+/// transposed tile of `C`, pass through a scratch tile to reach `C`'s
+/// rows. Each element of `C` is still one accumulator lane with one FMA
+/// per `p` in increasing `p`, from `+0.0` or from `C`: the chains of
+/// [`blocked`].
+#[inline(always)]
+fn direct_tc<T: Float, S: Lanes<T>, const NI: usize, const NJ: usize>(
+    s: S,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    mut c: MatrixMut<'_, T>,
+    acc: bool,
+) {
+    const {
+        // The accumulators, the `A` registers and a broadcast fit 32
+        // registers (the dispatch gives 16-register ISAs `NI = 1`,
+        // `NJ <= 12`), and the transposed tile fits the scratch.
+        assert!(NJ * NI + NI < 32);
+        assert!(NI <= 16 && NJ <= 16);
+        assert!(NJ * NI * 16 <= TILE_MAX);
+    }
+    let l = S::LANES;
+    let wi = NI * l;
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    debug_assert!(n <= NJ && a.rs == 1);
+    if nothing_to_multiply((m, n, k), &mut c, acc) {
+        return;
+    }
+    // A row-major `B` of exactly `NJ` columns is read in place.
+    let in_place = b.cs == 1 && n == NJ;
+    let mut pb = vec![T::ZERO; if in_place { 0 } else { k * NJ }];
+    for (p, row) in pb.chunks_exact_mut(NJ).enumerate() {
+        if b.cs == 1 {
+            row[..n].copy_from_slice(&b.from(p, 0)[..n]);
+        } else {
+            for (j, x) in row[..n].iter_mut().enumerate() {
+                *x = b.get(p, j);
+            }
+        }
+    }
+    let (bdata, bstep) = if in_place {
+        (b.from(0, 0), b.rs)
+    } else {
+        (&pb[..], NJ)
+    };
+    let mut t = [T::ZERO; TILE_MAX];
+    for i0 in (0..m).step_by(wi) {
+        let h = wi.min(m - i0);
+        let mut accs = [[s.zero(); NI]; NJ];
+        if acc {
+            for r in 0..h {
+                for (j, &x) in c.at_mut(i0 + r)[..n].iter().enumerate() {
+                    t[j * wi + r] = x;
+                }
+            }
+            per_register!(NJ, j, {
+                per_register!(NI, v, {
+                    accs[j][v] = s.load(&t[j * wi + v * l..]);
+                });
+            });
+        }
+        for p in 0..k {
+            let bp = &bdata[p * bstep..][..NJ];
+            let row = &a.from(i0, p)[..h];
+            let mut av = [s.zero(); NI];
+            per_register!(NI, v, {
+                av[v] = load_row(s, row, h, v);
+            });
+            per_register!(NJ, j, {
+                let x = s.splat(bp[j]);
+                per_register!(NI, v, {
+                    accs[j][v] = s.fma(av[v], x, accs[j][v]);
+                });
+            });
+        }
+        per_register!(NJ, j, {
+            per_register!(NI, v, {
+                s.store(&mut t[j * wi + v * l..], accs[j][v]);
+            });
+        });
+        for r in 0..h {
+            for (j, x) in c.at_mut(i0 + r)[..n].iter_mut().enumerate() {
+                *x = t[j * wi + r];
+            }
         }
     }
 }
