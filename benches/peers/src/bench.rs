@@ -118,6 +118,22 @@ impl<'a> Set<'a> {
     }
 }
 
+impl Set<'_> {
+    /// The FMA peak for `flops` flops of `width`-byte elements, on one
+    /// thread, as the case's floor (where this CPU has a known vector FMA).
+    pub fn peak(&mut self, flops: usize, width: usize) {
+        if self.mode != Mode::All || crate::peak::fma_peak(1, width).is_none() {
+            return;
+        }
+        self.entries.push((
+            Kind::Floor,
+            Entry::new(String::from("FMA peak"), move || {
+                std::hint::black_box(crate::peak::fma_peak(std::hint::black_box(flops), width));
+            }),
+        ));
+    }
+}
+
 impl Ctx {
     /// The dotgrad handles a case measures: every backend with the run's
     /// threads and, in a full run with `--threads` above 1, the detected

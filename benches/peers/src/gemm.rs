@@ -7,7 +7,8 @@
 //! there for bit-identity, and the scalar one would take seconds per call
 //! at 1024), OpenBLAS `cblas_sgemm`/`cblas_dgemm` with the same transposes,
 //! and faer's `matmul` with `Par::Seq`. The case counts `2 m n k` flops per
-//! call, so the report's "elements per ns" are GFLOP/s.
+//! call, so the report's "elements per ns" are GFLOP/s; the floor is the
+//! FMA peak (`peak.rs`), so `floor` is the fraction of it reached.
 
 use std::hint::black_box;
 
@@ -179,6 +180,7 @@ pub fn gemm<T: Elem>(ctx: &mut Ctx, big: bool) {
                 black_box(&mut c[..]),
             )
         });
+        set.peak(s.flops(), core::mem::size_of::<T>());
         ctx.measure(&case, &size, s.flops(), set);
     }
 }

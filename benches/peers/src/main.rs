@@ -29,6 +29,7 @@ mod harness;
 #[cfg(feature = "train")]
 mod matrix;
 mod openblas;
+mod peak;
 mod report;
 mod sysinfo;
 mod vector;

@@ -355,7 +355,10 @@ impl Report {
              compared with dotgrad's best backend measured again in its own \
              process. `floor` is time(read floor) / time, also round by round: \
              the fraction of the fastest possible read of the same bytes (axpy \
-             also writes `y`, so it stays below 100% out of cache).\n"
+             also writes `y`, so it stays below 100% out of cache); for gemm \
+             the floor is the FMA peak (independent FMA chains of the widest \
+             vectors, as many flops as the call), so `floor` is the fraction \
+             of the FMA peak reached.\n"
         );
         for case in &cases {
             let _ = writeln!(md, "### {case}\n");
