@@ -27,7 +27,8 @@ pub fn fma_peak(flops: usize, width: usize) -> Option<f32> {
     #[cfg(target_arch = "aarch64")]
     {
         let steps = flops.div_ceil(CHAINS * 2 * (16 / width));
-        return Some(arm::fma128(steps, width));
+        // SAFETY: NEON is part of every aarch64 target Rust supports.
+        return Some(unsafe { arm::fma128(steps, width) });
     }
     #[allow(unreachable_code)]
     {
@@ -112,7 +113,8 @@ mod arm {
     use std::arch::aarch64::*;
     use std::hint::black_box;
 
-    /// `steps` rounds of `CHAINS` 128-bit FMAs (NEON is always present).
+    /// `steps` rounds of `CHAINS` 128-bit FMAs.
+    #[target_feature(enable = "neon")]
     pub fn fma128(steps: usize, width: usize) -> f32 {
         if width == 4 {
             let mut acc = [vdupq_n_f32(1.0); CHAINS];
