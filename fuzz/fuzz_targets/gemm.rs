@@ -24,7 +24,7 @@
 #![no_main]
 
 use dotgrad::{Error, Kernels, Matrix, MatrixMut, Trans};
-use dotgrad_fuzz::{GUARD, Real, same, same_all, scalar, sentinel, simd_kernels};
+use dotgrad_fuzz::{GUARD, Real, same, same_all, scalar, sentinel, simd_kernels, values};
 use libfuzzer_sys::fuzz_target;
 
 const HEAD: usize = 10;
@@ -122,10 +122,7 @@ fn op<T: Real>(x: &Stored<T>, t: Trans, i: usize, j: usize) -> T {
 }
 
 fn check<T: Real>(head: &[u8; HEAD], body: &[u8]) {
-    let vals: Vec<T> = body
-        .chunks_exact(core::mem::size_of::<T>())
-        .map(bytemuck::pod_read_unaligned::<T>)
-        .collect();
+    let vals: Vec<T> = values(body);
     if vals.is_empty() {
         return;
     }

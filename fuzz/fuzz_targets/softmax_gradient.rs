@@ -29,7 +29,7 @@
 #![no_main]
 
 use dotgrad::{Kernels, Matrix, MatrixMut};
-use dotgrad_fuzz::{GUARD, Real, same, same_all, scalar, sentinel, simd_kernels};
+use dotgrad_fuzz::{GUARD, Real, same, same_all, scalar, sentinel, simd_kernels, values};
 use libfuzzer_sys::fuzz_target;
 
 const HEAD: usize = 7;
@@ -69,10 +69,7 @@ impl<T: Real> Case<'_, T> {
 }
 
 fn check<T: Real>(head: &[u8; HEAD], body: &[u8]) {
-    let vals: Vec<T> = body
-        .chunks_exact(core::mem::size_of::<T>())
-        .map(bytemuck::pod_read_unaligned::<T>)
-        .collect();
+    let vals: Vec<T> = values(body);
     if vals.is_empty() {
         return;
     }

@@ -74,6 +74,15 @@ impl<T: Real> Placed<T> {
     }
 }
 
+/// The values of `T` in `bytes`, native endian (a trailing partial value
+/// is dropped).
+pub fn values<T: Real>(bytes: &[u8]) -> Vec<T> {
+    bytes
+        .chunks_exact(core::mem::size_of::<T>())
+        .map(bytemuck::pod_read_unaligned::<T>)
+        .collect()
+}
+
 /// The value the guard and offset elements hold.
 pub fn sentinel<T: Real>() -> T {
     T::from_f64(-7.0e-3)
@@ -163,10 +172,7 @@ impl<T: Real> MatCase<T> {
         };
         let stride = cols + usize::from(bytes[4] & 15) % 8;
         let offset = usize::from(bytes[4] >> 4);
-        let vals: Vec<T> = body
-            .chunks_exact(core::mem::size_of::<T>())
-            .map(bytemuck::pod_read_unaligned::<T>)
-            .collect();
+        let vals: Vec<T> = values(body);
         if vals.is_empty() {
             return None;
         }
