@@ -232,14 +232,9 @@ fn direct_tc<T: Float, S: Lanes<T>, const NI: usize, const NJ: usize>(
     // A row-major `B` of exactly `NJ` columns is read in place.
     let in_place = b.cs == 1 && n == NJ;
     let mut pb = vec![T::ZERO; if in_place { 0 } else { k * NJ }];
-    for (p, row) in pb.chunks_exact_mut(NJ).enumerate() {
-        if b.cs == 1 {
-            row[..n].copy_from_slice(&b.from(p, 0)[..n]);
-        } else {
-            for (j, x) in row[..n].iter_mut().enumerate() {
-                *x = b.get(p, j);
-            }
-        }
+    if !in_place {
+        // One micro-panel of `NJ` columns: row `p` at `p * NJ`.
+        pack_b(b, 0, k, 0, n, NJ, &mut pb);
     }
     let (bdata, bstep) = if in_place {
         (b.from(0, 0), b.rs)
