@@ -775,6 +775,24 @@ where
     }
 }
 
+/// A stored `rows x cols` matrix with `gap` elements between rows, at
+/// `offset` elements into a fresh vector (the matrix is `v[offset..]`):
+/// the vector and the row stride.
+fn stored<T: Kat>(
+    r: &mut Rng,
+    (rows, cols): (usize, usize),
+    (gap, offset): (usize, usize),
+    mix: Mix,
+) -> (Vec<T>, usize) {
+    let stride = cols + gap;
+    let len = if rows == 0 {
+        0
+    } else {
+        (rows - 1) * stride + cols
+    };
+    (vector::<T>(r, len, offset, mix), stride)
+}
+
 /// `gemm` and `gemm_acc` over shapes across the microkernels' tiles and
 /// the packing's panels, all four transposes, row strides and offsets.
 fn gemm_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
@@ -808,17 +826,8 @@ fn gemm_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
                 // Stored shapes: op(A) is m x kk, op(B) is kk x n.
                 let (ar, ac) = if ta == Trans::No { (m, kk) } else { (kk, m) };
                 let (br, bc) = if tb == Trans::No { (kk, n) } else { (n, kk) };
-                let stored = |r: &mut Rng, rows: usize, cols: usize, mix: Mix| {
-                    let stride = cols + 2;
-                    let len = if rows == 0 {
-                        0
-                    } else {
-                        (rows - 1) * stride + cols
-                    };
-                    (vector::<T>(r, len, 1, mix), stride)
-                };
-                let (a, sa) = stored(&mut r, ar, ac, mix);
-                let (b, sb) = stored(&mut r, br, bc, bmix);
+                let (a, sa) = stored::<T>(&mut r, (ar, ac), (2, 1), mix);
+                let (b, sb) = stored::<T>(&mut r, (br, bc), (2, 1), bmix);
                 let a = Matrix::new(&a[1..], ar, ac, sa).unwrap();
                 let b = Matrix::new(&b[1..], br, bc, sb).unwrap();
                 let sc = n + 3;
@@ -853,11 +862,6 @@ fn layer_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
         (600, 9, 33),
         (1100, 70, 10),
     ];
-    let stored = |r: &mut Rng, rows: usize, cols: usize, mix: Mix| {
-        let stride = cols + 1;
-        let len = (rows - 1) * stride + cols;
-        (vector::<T>(r, len, 2, mix), stride)
-    };
     for (si, &(m, d, c)) in shapes.iter().enumerate() {
         for (mi, &mix) in [Mix::Moderate, Mix::Plain, Mix::Zeros, Mix::Special]
             .iter()
@@ -865,7 +869,7 @@ fn layer_cases<T: Kat + dotgrad::Float>(k: Kernels, out: &mut Answers) {
         {
             let mut r = Rng::new(0x1a7 + (si * 10 + mi) as u64);
             let tag = format!("{} {m}x{d}x{c} {mix:?}", <T as Kat>::NAME);
-            let (x, sx) = stored(&mut r, m, d, mix);
+            let (x, sx) = stored::<T>(&mut r, (m, d), (1, 2), mix);
             let x = Matrix::new(&x[2..], m, d, sx).unwrap();
             // Weights moderate, so the logits are neither all -inf nor
             // one-hot: the exp polynomial decides the bits.
