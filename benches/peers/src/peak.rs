@@ -6,6 +6,22 @@
 /// Independent accumulators: enough to hide the FMA latency on two ports.
 const CHAINS: usize = 16;
 
+/// `$steps` rounds of [`CHAINS`] FMAs `$fma(acc, x, y)` on registers
+/// made by `$set1`; the accumulators.
+macro_rules! chains {
+    ($steps:expr, $set1:expr, $fma:expr) => {{
+        let mut acc = [$set1(1.0); CHAINS];
+        let (x, y) = ($set1(0.999_999_9), $set1(1e-7));
+        for _ in 0..$steps {
+            let x = std::hint::black_box(x);
+            for a in &mut acc {
+                *a = $fma(*a, x, y);
+            }
+        }
+        acc
+    }};
+}
+
 /// `flops` floating-point operations (2 per lane per FMA) of `width`-byte
 /// elements (4: f32, 8: f64) as FMA chains; `None` where no vector FMA is
 /// known for this CPU (no peak is then reported).
@@ -41,30 +57,15 @@ pub fn fma_peak(flops: usize, width: usize) -> Option<f32> {
 mod x86 {
     use super::CHAINS;
     use std::arch::x86_64::*;
-    use std::hint::black_box;
 
     /// `steps` rounds of `CHAINS` 512-bit FMAs.
     #[target_feature(enable = "avx512f")]
     pub fn fma512(steps: usize, width: usize) -> f32 {
         if width == 4 {
-            let mut acc = [_mm512_set1_ps(1.0); CHAINS];
-            let (x, y) = (_mm512_set1_ps(0.999_999_9), _mm512_set1_ps(1e-7));
-            for _ in 0..steps {
-                let x = black_box(x);
-                for a in &mut acc {
-                    *a = _mm512_fmadd_ps(*a, x, y);
-                }
-            }
+            let acc = chains!(steps, _mm512_set1_ps, _mm512_fmadd_ps);
             acc.iter().map(|&a| _mm512_reduce_add_ps(a)).sum()
         } else {
-            let mut acc = [_mm512_set1_pd(1.0); CHAINS];
-            let (x, y) = (_mm512_set1_pd(0.999_999_9), _mm512_set1_pd(1e-7));
-            for _ in 0..steps {
-                let x = black_box(x);
-                for a in &mut acc {
-                    *a = _mm512_fmadd_pd(*a, x, y);
-                }
-            }
+            let acc = chains!(steps, _mm512_set1_pd, _mm512_fmadd_pd);
             acc.iter().map(|&a| _mm512_reduce_add_pd(a) as f32).sum()
         }
     }
@@ -74,28 +75,14 @@ mod x86 {
     pub fn fma256(steps: usize, width: usize) -> f32 {
         let mut out = [0f32; 8];
         if width == 4 {
-            let mut acc = [_mm256_set1_ps(1.0); CHAINS];
-            let (x, y) = (_mm256_set1_ps(0.999_999_9), _mm256_set1_ps(1e-7));
-            for _ in 0..steps {
-                let x = black_box(x);
-                for a in &mut acc {
-                    *a = _mm256_fmadd_ps(*a, x, y);
-                }
-            }
+            let acc = chains!(steps, _mm256_set1_ps, _mm256_fmadd_ps);
             let s = acc
                 .iter()
                 .fold(_mm256_setzero_ps(), |s, &a| _mm256_add_ps(s, a));
             // SAFETY: `out` holds 8 f32, the 32 bytes stored.
             unsafe { _mm256_storeu_ps(out.as_mut_ptr(), s) };
         } else {
-            let mut acc = [_mm256_set1_pd(1.0); CHAINS];
-            let (x, y) = (_mm256_set1_pd(0.999_999_9), _mm256_set1_pd(1e-7));
-            for _ in 0..steps {
-                let x = black_box(x);
-                for a in &mut acc {
-                    *a = _mm256_fmadd_pd(*a, x, y);
-                }
-            }
+            let acc = chains!(steps, _mm256_set1_pd, _mm256_fmadd_pd);
             let s = acc
                 .iter()
                 .fold(_mm256_setzero_pd(), |s, &a| _mm256_add_pd(s, a));
@@ -111,30 +98,15 @@ mod x86 {
 mod arm {
     use super::CHAINS;
     use std::arch::aarch64::*;
-    use std::hint::black_box;
 
     /// `steps` rounds of `CHAINS` 128-bit FMAs.
     #[target_feature(enable = "neon")]
     pub fn fma128(steps: usize, width: usize) -> f32 {
         if width == 4 {
-            let mut acc = [vdupq_n_f32(1.0); CHAINS];
-            let (x, y) = (vdupq_n_f32(0.999_999_9), vdupq_n_f32(1e-7));
-            for _ in 0..steps {
-                let x = black_box(x);
-                for a in &mut acc {
-                    *a = vfmaq_f32(y, *a, x);
-                }
-            }
+            let acc = chains!(steps, vdupq_n_f32, |a, x, y| vfmaq_f32(y, a, x));
             acc.iter().map(|&a| vaddvq_f32(a)).sum()
         } else {
-            let mut acc = [vdupq_n_f64(1.0); CHAINS];
-            let (x, y) = (vdupq_n_f64(0.999_999_9), vdupq_n_f64(1e-7));
-            for _ in 0..steps {
-                let x = black_box(x);
-                for a in &mut acc {
-                    *a = vfmaq_f64(y, *a, x);
-                }
-            }
+            let acc = chains!(steps, vdupq_n_f64, |a, x, y| vfmaq_f64(y, a, x));
             acc.iter().map(|&a| vaddvq_f64(a) as f32).sum()
         }
     }
