@@ -261,7 +261,8 @@ fn gemm_f64_tile_edges() {
 
 /// Shapes past every cache block of every backend: `m` past the `A`
 /// block, `k` past several `k` blocks, `n` past the `B` block (4096 f32
-/// columns on AVX-512), and narrow `C` past the narrow path's `k` blocks.
+/// columns on AVX-512), narrow `C` past the narrow path's `k` blocks, and
+/// both sides of the size up to which a row-major `A` is read in place.
 fn big<T: TestFloat>() {
     let mut g = Gen::from_size_and_seed(64, 11);
     for (shape, ta, tb, acc) in [
@@ -280,6 +281,13 @@ fn big<T: TestFloat>() {
         ((300, 10, 600), Trans::Yes, Trans::No, true),
         ((257, 7, 1000), Trans::Yes, Trans::Yes, false),
         ((129, 14, 700), Trans::Yes, Trans::No, false),
+        // A row-major A of at most 1 MiB, read in place at any width on
+        // the 32-register ISAs: many column panels and a partial last
+        // one, k past the blocks (93 f32, 64 f64), B stored both ways.
+        ((40, 700, 300), Trans::No, Trans::No, true),
+        ((75, 130, 200), Trans::No, Trans::Yes, false),
+        // Just past 1 MiB (f32; 2.4 MiB f64): packed again.
+        ((600, 40, 450), Trans::No, Trans::No, false),
     ] {
         let case = Case::<T>::build(&mut g, shape, ta, tb, [1, 2, 3], acc, Mix::Zeros);
         all_match(&case);

@@ -2,7 +2,8 @@
 //! panels, and one register-blocked microkernel of `MR` rows by `NRV`
 //! registers of `C` (6 x 2 registers, 12 accumulators, on the 16-register
 //! ISAs; 12 x 2, 24 accumulators, on the 32-register ones). Narrow `C`
-//! (at most two registers wide) skips the packing of `A` ([`direct`],
+//! (at most two registers wide), and on the 32-register ISAs any `C` of a
+//! row-major `A` of at most 1 MiB, skip the packing of `A` ([`direct`],
 //! [`direct_t`]); with a transposed `A` and at most 14 columns (12 on
 //! AVX2) it is vectorised across the rows of `C` instead ([`direct_tc`]),
 //! so no lane is idle.
@@ -52,8 +53,19 @@ pub(crate) fn gemm<T: Float, S: Lanes<T>>(
         };
         assert!(mr * NRV + NRV < S::REGISTERS);
         assert!(nmr + 1 < S::REGISTERS);
+        // The unpacked tiles: accumulators, `B` registers and a broadcast.
+        assert!(DIRECT_MR + 1 + 1 < S::REGISTERS);
+        assert!(DIRECT_MR_2 * 2 + 2 + 1 < S::REGISTERS);
+        assert!(S::REGISTERS < 32 || DIRECT_MR_32 * 2 + 2 + 1 < S::REGISTERS);
     }
     let narrow = b.cols <= S::LANES;
+    let a_bytes = a
+        .rows
+        .saturating_mul(a.cols)
+        .saturating_mul(core::mem::size_of::<T>());
+    if S::REGISTERS >= 32 && a.cs == 1 && b.cols > 2 * S::LANES && a_bytes <= IN_PLACE_A_BYTES {
+        return direct::<T, S, DIRECT_MR_32, 2>(s, a, b, c, acc);
+    }
     if a.cs == 1 && b.cols <= 2 * S::LANES {
         return if narrow {
             direct::<T, S, DIRECT_MR, 1>(s, a, b, c, acc)
@@ -93,6 +105,15 @@ pub(crate) fn gemm<T: Float, S: Lanes<T>>(
     }
 }
 
+/// The largest row-major `A` that a 32-register ISA reads in place
+/// ([`direct`] with [`DIRECT_MR_32`] rows) at any width of `C`, instead of
+/// packing it ([`blocked`]). Measured on AVX-512 (f32 and f64): reading
+/// in place is faster up to 512^3 f32 (1 MiB of `A`) and slower from
+/// 768^3 f32 (2.25 MiB), where the tile's eight rows of `A` stream from
+/// farther than L2; on AVX2, with six rows and 16 registers, packing is
+/// faster at every size.
+const IN_PLACE_A_BYTES: usize = 1024 * 1024;
+
 /// Rows of `A` (and tile rows) the unpacked narrow tile runs at once:
 /// enough independent FMA chains to cover the FMA latency on two ports,
 /// few enough that their row pointers stay in general registers.
@@ -100,6 +121,10 @@ const DIRECT_MR: usize = 8;
 /// As [`DIRECT_MR`] for the two-register tile (12 accumulators, which the
 /// 16-register ISAs hold with both `B` registers).
 const DIRECT_MR_2: usize = 6;
+/// As [`DIRECT_MR_2`] on a 32-register ISA for `C` wider than two
+/// registers (16 accumulators): eight rows of `A` read in place, and so
+/// eight broadcasts and two loads of `B` per 16 FMAs.
+const DIRECT_MR_32: usize = 8;
 
 /// Bytes of `B` packed at once by [`direct`] (the whole `K` for the usual
 /// shapes): a part of L2, reread by every tile of rows.
@@ -110,11 +135,13 @@ const DIRECT_B_BYTES: usize = 256 * 1024;
 /// (a longer walk down the rows, one cache line each, waits on L2).
 const DIRECT_T_KC: usize = 64;
 
-/// `C = A B` (or `+=`) for `C` at most `NRV` registers wide
-/// (`n <= NRV * LANES`) and `A` stored by rows (`a.cs == 1`): every element
-/// of `A` meets only `NRV` registers of `B`, so packing `A` would cost
-/// more than the product. `B` is packed into one panel per block of `k`;
-/// the tile reads `MR` rows of `A` in place. The chains are those of
+/// `C = A B` (or `+=`) for `A` stored by rows (`a.cs == 1`) that is not
+/// worth packing: `C` at most `NRV` registers wide (every element of `A`
+/// meets only `NRV` registers of `B`, so packing `A` would cost more than
+/// the product), or an `A` small enough to stay near the core
+/// ([`IN_PLACE_A_BYTES`]). `B` is packed into panels of `NRV` registers
+/// per block of `k`; for each panel, the tile reads `MR` rows of `A` in
+/// place, the panel's columns of `C` at `jr`. The chains are those of
 /// [`blocked`]: one accumulator lane per element of `C`, one FMA per `p` in
 /// increasing `p`, a block of `k` finished by storing `C` and continued
 /// from it.
@@ -127,24 +154,31 @@ fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     acc: bool,
 ) {
     const {
-        assert!(MR * NRV + NRV + 1 < S::REGISTERS);
+        // Checked against this ISA's registers in [`gemm`], which
+        // instantiates the 32-register tile for every ISA.
+        assert!(MR * NRV + NRV + 1 < 32);
         assert!(MR <= 16 && NRV <= 16);
     }
     let nr = NRV * S::LANES;
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    debug_assert!(n <= nr && a.cs == 1);
+    debug_assert!(a.cs == 1);
     if nothing_to_multiply((m, n, k), &mut c, acc) {
         return;
     }
-    let kc_max = (DIRECT_B_BYTES / (nr * core::mem::size_of::<T>())).max(64);
-    let mut pb = vec![T::ZERO; nr * kc_max.min(k)];
+    let np = n.next_multiple_of(nr);
+    let kc_max = (DIRECT_B_BYTES / (np * core::mem::size_of::<T>())).max(64);
+    let mut pb = vec![T::ZERO; np * kc_max.min(k)];
     for pc in (0..k).step_by(kc_max) {
         let kc = kc_max.min(k - pc);
         let load = acc || pc > 0;
         pack_b(b, pc, kc, 0, n, nr, &mut pb);
-        for i0 in (0..m).step_by(MR) {
-            let h = MR.min(m - i0);
-            tile_rows::<T, S, MR, NRV>(s, a, &pb[..nr * kc], &mut c, (i0, h), (pc, kc), n, load);
+        for jr in (0..n).step_by(nr) {
+            let bp = &pb[jr * kc..][..nr * kc];
+            let w = nr.min(n - jr);
+            for i0 in (0..m).step_by(MR) {
+                let h = MR.min(m - i0);
+                tile_rows::<T, S, MR, NRV>(s, a, bp, &mut c, (i0, h), (pc, kc), (jr, w), load);
+            }
         }
     }
 }
@@ -332,9 +366,9 @@ fn tile_strided<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     });
 }
 
-/// The narrow microkernel: rows `i0..i0 + h` (`h <= MR`) of `C`, all its
-/// `w <= NRV * LANES` columns, from columns `pc..pc + kc` of `A` read in
-/// place and the packed `B` panel `bp` (`kc x NRV * LANES`). Tile row
+/// The unpacked microkernel: rows `i0..i0 + h` (`h <= MR`) of `C`, its
+/// `w <= NRV * LANES` columns from `j0`, from columns `pc..pc + kc` of `A`
+/// read in place and the packed `B` panel `bp` (`kc x NRV * LANES`). Tile row
 /// `r >= h` reads `A`'s row `i0 + h - 1` again into accumulators that are
 /// never stored; lanes past `w` are never stored either.
 #[inline(always)]
@@ -346,7 +380,7 @@ fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     c: &mut MatrixMut<'_, T>,
     (i0, h): (usize, usize),
     (pc, kc): (usize, usize),
-    w: usize,
+    (j0, w): (usize, usize),
     load: bool,
 ) {
     let l = S::LANES;
@@ -356,7 +390,7 @@ fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     if load {
         per_register!(MR, r, {
             if r < h {
-                let row = &c.at_mut(i0 + r)[..w];
+                let row = &c.at_mut(i0 + r)[j0..][..w];
                 per_register!(NRV, v, {
                     acc[r][v] = load_row(s, row, w, v);
                 });
@@ -377,7 +411,7 @@ fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     }
     per_register!(MR, r, {
         if r < h {
-            let row = &mut c.at_mut(i0 + r)[..w];
+            let row = &mut c.at_mut(i0 + r)[j0..][..w];
             per_register!(NRV, v, {
                 store_row(s, row, w, v, acc[r][v]);
             });
