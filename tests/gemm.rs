@@ -283,7 +283,7 @@ fn big<T: TestFloat>() {
         ((129, 14, 700), Trans::Yes, Trans::No, false),
         // A row-major A of at most 1 MiB, read in place at any width on
         // the 32-register ISAs: many column panels and a partial last
-        // one, k past the blocks (93 f32, 64 f64), B stored both ways.
+        // one, k past a block (256), B stored both ways.
         ((40, 700, 300), Trans::No, Trans::No, true),
         ((75, 130, 200), Trans::No, Trans::Yes, false),
         // Just past 1 MiB (f32; 2.4 MiB f64): packed again.

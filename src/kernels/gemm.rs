@@ -108,10 +108,10 @@ pub(crate) fn gemm<T: Float, S: Lanes<T>>(
 /// The largest row-major `A` that a 32-register ISA reads in place
 /// ([`direct`] with [`DIRECT_MR_32`] rows) at any width of `C`, instead of
 /// packing it ([`blocked`]). Measured on AVX-512 (f32 and f64): reading
-/// in place is faster up to 512^3 f32 (1 MiB of `A`) and slower from
-/// 768^3 f32 (2.25 MiB), where the tile's eight rows of `A` stream from
-/// farther than L2; on AVX2, with six rows and 16 registers, packing is
-/// faster at every size.
+/// in place is faster up to 512^3 f32 (1 MiB of `A`), as fast at 768^3
+/// and 20% slower at 1024^3 (4 MiB, more than L2), where the tile's eight
+/// rows of `A` stream from L3; on AVX2, with six rows and 16 registers,
+/// packing is faster at every size.
 const IN_PLACE_A_BYTES: usize = 1024 * 1024;
 
 /// Rows of `A` (and tile rows) the unpacked narrow tile runs at once:
@@ -126,9 +126,17 @@ const DIRECT_MR_2: usize = 6;
 /// eight broadcasts and two loads of `B` per 16 FMAs.
 const DIRECT_MR_32: usize = 8;
 
-/// Bytes of `B` packed at once by [`direct`] (the whole `K` for the usual
-/// shapes): a part of L2, reread by every tile of rows.
+/// Bytes of the `B` panel (`NRV` registers wide) packed at once by
+/// [`direct`] (the whole `K` for the usual shapes): a part of L2, reread
+/// by every tile of rows.
 const DIRECT_B_BYTES: usize = 256 * 1024;
+
+/// Bytes of one `B` panel of [`direct`] for `C` wider than the panel: in
+/// L1 while every tile of rows reads it (measured on AVX-512 against
+/// 16 KiB panels and against whole-`B` blocks of [`DIRECT_B_BYTES`]:
+/// 256x128 * (784x128)^T 118 -> 138 GFLOP/s, the squares from 128^3 to
+/// 512^3 and 256x784 * 784x128 as fast or faster, 64^3 4-10% slower).
+const DIRECT_PANEL_BYTES: usize = 32 * 1024;
 
 /// Steps of `k` per pass of [`direct_t`] over the rows of `C`: each pass
 /// walks `DIRECT_T_KC` rows of the stored `A` side by side, so they stream
@@ -139,9 +147,9 @@ const DIRECT_T_KC: usize = 64;
 /// worth packing: `C` at most `NRV` registers wide (every element of `A`
 /// meets only `NRV` registers of `B`, so packing `A` would cost more than
 /// the product), or an `A` small enough to stay near the core
-/// ([`IN_PLACE_A_BYTES`]). `B` is packed into panels of `NRV` registers
-/// per block of `k`; for each panel, the tile reads `MR` rows of `A` in
-/// place, the panel's columns of `C` at `jr`. The chains are those of
+/// ([`IN_PLACE_A_BYTES`]). `B` is packed one panel of `NRV` registers at a
+/// time per block of `k`, and for each panel the tile reads `MR` rows of
+/// `A` in place, for the panel's columns of `C` from `jr`. The chains are those of
 /// [`blocked`]: one accumulator lane per element of `C`, one FMA per `p` in
 /// increasing `p`, a block of `k` finished by storing `C` and continued
 /// from it.
@@ -165,18 +173,24 @@ fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     if nothing_to_multiply((m, n, k), &mut c, acc) {
         return;
     }
-    let np = n.next_multiple_of(nr);
-    let kc_max = (DIRECT_B_BYTES / (np * core::mem::size_of::<T>())).max(64);
-    let mut pb = vec![T::ZERO; np * kc_max.min(k)];
+    // One panel (narrow `C`) stays in L2 for every tile of rows; the
+    // panels of a wider `C` are cut to stay in L1.
+    let size = core::mem::size_of::<T>();
+    let kc_max = if n <= nr {
+        (DIRECT_B_BYTES / (nr * size)).max(64)
+    } else {
+        (DIRECT_PANEL_BYTES / (nr * size)).clamp(64, 512)
+    };
+    let mut pb = vec![T::ZERO; nr * kc_max.min(k)];
     for pc in (0..k).step_by(kc_max) {
         let kc = kc_max.min(k - pc);
         let load = acc || pc > 0;
-        pack_b(b, pc, kc, 0, n, nr, &mut pb);
         for jr in (0..n).step_by(nr) {
-            let bp = &pb[jr * kc..][..nr * kc];
             let w = nr.min(n - jr);
+            pack_b(b, pc, kc, jr, w, nr, &mut pb);
             for i0 in (0..m).step_by(MR) {
                 let h = MR.min(m - i0);
+                let bp = &pb[..nr * kc];
                 tile_rows::<T, S, MR, NRV>(s, a, bp, &mut c, (i0, h), (pc, kc), (jr, w), load);
             }
         }
