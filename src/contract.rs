@@ -497,10 +497,12 @@
 //! (the additions, then each `e_j`'s own error and the rounding of `a_j`,
 //! which `exp` turns into a relative error of `a_j u`); then, to first
 //! order in `u`,
-//! - `|dZ[i][j] - (p_j - t_j) / m| <= (p_j ((K_e + a_j + 1) u + sigma_i)
-//!   + 2 u |p_j - t_j|) / m + 2 eta`;
-//! - the row's loss within `beta_i = sigma_i + K_l u ln s + u a_label +
-//!   u l_i` of `l_i`, and the returned mean `L` within
+//! - `dZ[i][j]` within
+//!   `(p_j ((K_e + a_j + 1) u + sigma_i) + 2 u |p_j - t_j|) / m + 2 eta`
+//!   of `(p_j - t_j) / m`;
+//! - the row's loss within
+//!   `beta_i = sigma_i + K_l u ln s + u a_label + u l_i` of `l_i`, and the
+//!   returned mean `L` within
 //!   `gamma(m - 1) L + u L + (1/m) sum_i beta_i` of the exact mean.
 //!
 //! Inputs built for each term reach it (tests/softmax_accuracy.rs, f32 and

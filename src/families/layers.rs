@@ -712,7 +712,7 @@ mod accuracy {
     }
 
     #[test]
-    fn f32_exp_and_ln_within_the_contract_constants() {
+    fn f32_exp_and_ln_within_bound() {
         let (we, wl) = worst_f32();
         assert!(we <= EXP_F32, "exp: {we} u");
         assert!(wl <= LN_F32, "ln: {wl} u");
