@@ -132,17 +132,10 @@ const DIRECT_MR_2: usize = 6;
 /// eight broadcasts and two loads of `B` per 16 FMAs.
 const DIRECT_MR_32: usize = 8;
 
-/// Bytes of the `B` panel (`NRV` registers wide) packed at once by
-/// [`direct`] (the whole `K` for the usual shapes): a part of L2, reread
-/// by every tile of rows.
+/// Bytes of the one `B` panel of [`direct`] for narrow `C` (at most `NRV`
+/// registers wide), packed at once (the whole `K` for the usual shapes):
+/// a part of L2, reread by every tile of rows.
 const DIRECT_B_BYTES: usize = 256 * 1024;
-
-/// Bytes of one `B` panel of [`direct`] for `C` wider than the panel: in
-/// L1 while every tile of rows reads it (measured on AVX-512 against
-/// 16 KiB panels and against whole-`B` blocks of [`DIRECT_B_BYTES`]:
-/// 256x128 * (784x128)^T 118 -> 138 GFLOP/s, the squares from 128^3 to
-/// 512^3 and 256x784 * 784x128 as fast or faster, 64^3 4-10% slower).
-const DIRECT_PANEL_BYTES: usize = 32 * 1024;
 
 /// Steps of `k` per pass of [`direct_t`] over the rows of `C`: each pass
 /// walks `DIRECT_T_KC` rows of the stored `A` side by side, so they stream
@@ -155,10 +148,10 @@ const DIRECT_T_KC: usize = 64;
 /// the product), or an `A` small enough to stay near the core
 /// ([`IN_PLACE_A_BYTES`]). `B` is packed one panel of `NRV` registers at a
 /// time per block of `k`, and for each panel the tile reads `MR` rows of
-/// `A` in place, for the panel's columns of `C` from `jr`. The chains are those of
-/// [`blocked`]: one accumulator lane per element of `C`, one FMA per `p` in
-/// increasing `p`, a block of `k` finished by storing `C` and continued
-/// from it.
+/// `A` in place, for the panel's columns of `C` from `jr`. The chains are
+/// those of [`blocked`]: one accumulator lane per element of `C`, one FMA
+/// per `p` in increasing `p`, a block of `k` finished by storing `C` and
+/// continued from it.
 #[inline(always)]
 fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
     s: S,
@@ -180,12 +173,14 @@ fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
         return;
     }
     // One panel (narrow `C`) stays in L2 for every tile of rows; the
-    // panels of a wider `C` are cut to stay in L1.
-    let size = core::mem::size_of::<T>();
+    // panels of a wider `C` are cut to stay in L1, as [`blocked`]'s are
+    // (measured on AVX-512 against whole-`B` blocks of `DIRECT_B_BYTES`:
+    // 256x128 * (784x128)^T 118 -> 138 GFLOP/s, 128^3 to 512^3 and
+    // 256x784 * 784x128 as fast or faster, 64^3 4-10% slower).
     let kc_max = if n <= nr {
-        (DIRECT_B_BYTES / (nr * size)).max(64)
+        (DIRECT_B_BYTES / (nr * core::mem::size_of::<T>())).max(64)
     } else {
-        (DIRECT_PANEL_BYTES / (nr * size)).clamp(64, 512)
+        panel_kc::<T, S>(nr)
     };
     let mut pb = vec![T::ZERO; nr * kc_max.min(k)];
     for pc in (0..k).step_by(kc_max) {
@@ -194,9 +189,9 @@ fn direct<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
         for jr in (0..n).step_by(nr) {
             let w = nr.min(n - jr);
             pack_b(b, pc, kc, jr, w, nr, &mut pb);
+            let bp = &pb[..nr * kc];
             for i0 in (0..m).step_by(MR) {
                 let h = MR.min(m - i0);
-                let bp = &pb[..nr * kc];
                 tile_rows::<T, S, MR, NRV>(s, a, bp, &mut c, (i0, h), (pc, kc), (jr, w), load);
             }
         }
@@ -388,9 +383,9 @@ fn tile_strided<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
 
 /// The unpacked microkernel: rows `i0..i0 + h` (`h <= MR`) of `C`, its
 /// `w <= NRV * LANES` columns from `j0`, from columns `pc..pc + kc` of `A`
-/// read in place and the packed `B` panel `bp` (`kc x NRV * LANES`). Tile row
-/// `r >= h` reads `A`'s row `i0 + h - 1` again into accumulators that are
-/// never stored; lanes past `w` are never stored either.
+/// read in place and the packed `B` panel `bp` (`kc x NRV * LANES`). Tile
+/// row `r >= h` reads `A`'s row `i0 + h - 1` again into accumulators that
+/// are never stored; lanes past `w` are never stored either.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn tile_rows<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
@@ -476,12 +471,7 @@ fn blocked<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
         return;
     }
     let size = core::mem::size_of::<T>();
-    let panel = if S::REGISTERS >= 32 {
-        B_PANEL_BYTES_32
-    } else {
-        B_PANEL_BYTES_16
-    };
-    let kc_max = (panel / (nr * size)).clamp(64, 512);
+    let kc_max = panel_kc::<T, S>(nr);
     let mc_max = (A_BLOCK_BYTES / (kc_max * size) / MR).max(1) * MR;
     let nc_max = (B_BLOCK_BYTES / (kc_max * size) / nr).max(1) * nr;
     let kc0 = kc_max.min(k);
@@ -509,6 +499,18 @@ fn blocked<T: Float, S: Lanes<T>, const MR: usize, const NRV: usize>(
             }
         }
     }
+}
+
+/// Steps of `k` per packed `B` micro-panel `nr` wide: the panel fills
+/// [`B_PANEL_BYTES_16`] or [`B_PANEL_BYTES_32`], within 64..=512 steps.
+#[inline(always)]
+fn panel_kc<T: Float, S: Lanes<T>>(nr: usize) -> usize {
+    let panel = if S::REGISTERS >= 32 {
+        B_PANEL_BYTES_32
+    } else {
+        B_PANEL_BYTES_16
+    };
+    (panel / (nr * core::mem::size_of::<T>())).clamp(64, 512)
 }
 
 /// The products with an empty dimension: `true` when `m`, `n` or `k` is
