@@ -255,7 +255,7 @@ fn within_bound<T: TestFloat>(cases: u64) {
         let blocks = m.div_ceil(256);
         let k =
             256 + (usize::BITS - (blocks - 1).leading_zeros()) as usize * usize::from(blocks > 1);
-        let gamma = k as f64 * u / (1.0 - k as f64 * u);
+        let gamma = gamma::<T>(k as f64);
         // D̂, row by row.
         let mut dhat = vec![T::ZERO; m * cc];
         for (i, dz) in dhat.chunks_exact_mut(cc).enumerate() {
@@ -321,7 +321,7 @@ fn bound_reached<T: TestFloat>() {
             let (m, d) = (256 * blocks, 3);
             let mf = m as f64;
             let k = 256 + blocks.trailing_zeros() as usize;
-            let gamma = k as f64 * u / (1.0 - k as f64 * u);
+            let gamma = gamma::<T>(k as f64);
             let bound = |sa: f64, got: f64| {
                 (gamma * sa + (1.0 + gamma) * mf * T::ETA / 2.0) / mf + u * got.abs() + T::ETA
             };

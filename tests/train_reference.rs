@@ -285,11 +285,6 @@ impl Sum {
     }
 }
 
-fn gamma<T: Float>(k: f64) -> f64 {
-    let ku = k * T::UNIT_ROUNDOFF;
-    ku / (1.0 - ku)
-}
-
 fn eta<T: Float>() -> f64 {
     if T::W == 64 {
         f64::from(f32::from_bits(1))

@@ -142,6 +142,12 @@ pub fn backends() -> Vec<Kernels> {
     Isa::available().map(|i| Kernels::new(i).unwrap()).collect()
 }
 
+/// `gamma(k) = k u / (1 - k u)`, the bound of `k` roundings of `T`.
+pub fn gamma<T: Float>(k: f64) -> f64 {
+    let ku = k * T::UNIT_ROUNDOFF;
+    ku / (1.0 - ku)
+}
+
 /// Equal bits, or both NaN (the contract leaves NaN payloads open).
 pub fn same<T: TestFloat>(a: T, b: T) -> bool {
     a.bits() == b.bits() || (a.is_nan_() && b.is_nan_())
