@@ -180,7 +180,6 @@ pub(crate) const fn stripe_regs<T: Float, S: Lanes<T>>() -> usize {
 /// Register `v` of a row of `w` elements (`x` holds at least the row's
 /// elements from `v * LANES` on): full, partial (lanes past `w` are
 /// `+0.0`), or `+0.0` past the row. Never reads past element `w`.
-#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn load_row<T: Float, S: Lanes<T>>(s: S, x: &[T], w: usize, v: usize) -> S::V {
     let (l, lo) = (S::LANES, v * S::LANES);

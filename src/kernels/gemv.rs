@@ -6,7 +6,7 @@
 use crate::element::Float;
 #[cfg(feature = "alloc")]
 use crate::kernels::elementwise::add;
-use crate::kernels::rows::{dot_narrow, dot_rows, is_narrow, load_regs};
+use crate::kernels::rows::{dot_narrow, dot_rows, dots_stripe, is_narrow, is_stripe, load_regs};
 #[cfg(feature = "alloc")]
 use crate::kernels::rows::{fold_narrow, fold_range, store_regs};
 use crate::lanes::Lanes;
@@ -25,6 +25,22 @@ pub(crate) fn gemv<T: Float, S: Lanes<T>>(s: S, x: Matrix<'_, T>, w: &[T], b: T,
             *o = dot_narrow(s, x.at(i), &wv) + b;
         }
         return;
+    }
+    if is_stripe::<T, S>(w.len()) {
+        let n = w.len();
+        return crate::kernels::rows::by_regs!(n.div_ceil(S::LANES), KR => {
+            let mut i = 0;
+            while i + 2 <= m {
+                let [za, zc] = dots_stripe::<T, S, KR, 2>(s, [x.at(i), x.at(i + 1)], w, n);
+                out[i] = za + b;
+                out[i + 1] = zc + b;
+                i += 2;
+            }
+            if i < m {
+                [out[i]] = dots_stripe::<T, S, KR, 1>(s, [x.at(i)], w, n);
+                out[i] = out[i] + b;
+            }
+        });
     }
     dot_rows(s, x, w, b, 0, &mut out[..m]);
 }

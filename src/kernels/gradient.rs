@@ -5,12 +5,14 @@
 //! FMAs in increasing row order, so the result is the scalar reference's.
 
 use crate::kernels::elementwise::{add, div};
+use crate::kernels::rows::by_regs;
 use crate::kernels::rows::{
-    G, dot_narrow, dot_rows, dot_rows_at_once, dots, dots_fold, fold_narrow, fold_range, is_narrow,
-    load_regs, rows4, store_regs,
+    G, dot_narrow, dot_rows, dot_rows_at_once, dots, dots_fold, dots_stripe, fold_narrow,
+    fold_range, fold_stripe, is_narrow, is_stripe, load_regs, rows4, store_regs,
 };
 use crate::kernels::sigmoid::logistic;
 use crate::lanes::Lanes;
+use crate::lanes::{load_row, store_row, stripe_regs};
 use crate::matrix::Matrix;
 use crate::params::{Loss, Params, R, finish};
 
@@ -151,6 +153,11 @@ fn block<T: Params, S: Lanes<T>, const LOG: bool>(
         store_regs(s, g, &gv);
         return (gb, l);
     }
+    if is_stripe::<T, S>(w.len()) {
+        return by_regs!(w.len().div_ceil(S::LANES), KR => {
+            stripe_block::<T, S, LOG, KR>(s, x, y, w, b, g)
+        });
+    }
     if w.len() > T::E {
         // Rows longer than a block: each dot runs the block tree.
         let mut i = 0;
@@ -204,6 +211,50 @@ fn block<T: Params, S: Lanes<T>, const LOG: bool>(
         i = next;
         cnt = cnt2;
     }
+}
+
+/// A row block of rows of one stripe ([`is_stripe`]), spanning `KR`
+/// registers: `g` stays in registers for the whole block, `w` is read from
+/// L1 by each dot; batches as in [`block`]: the dots, the residuals, then
+/// the same rows folded into `g` in increasing order.
+#[inline(always)]
+fn stripe_block<T: Params, S: Lanes<T>, const LOG: bool, const KR: usize>(
+    s: S,
+    x: Matrix<'_, T>,
+    y: &[T],
+    w: &[T],
+    b: T,
+    g: &mut [T],
+) -> (T, T) {
+    let (m, n) = (x.rows(), w.len());
+    if KR > stripe_regs::<T, S>() || n <= (KR - 1) * S::LANES || n > KR * S::LANES {
+        // Not reached: the caller picks `KR` from `n`.
+        return (T::ZERO, T::ZERO);
+    }
+    let nb = batch::<T>(n);
+    let (mut gb, mut l) = (T::ZERO, T::ZERO);
+    let mut z = [T::ZERO; BATCH];
+    let mut gv = [s.zero(); 16];
+    per_register!(KR, j, {
+        gv[j] = load_row(s, g, n, j);
+    });
+    let mut i = 0;
+    while i < m {
+        let cnt = nb.min(m - i);
+        for (r, zr) in z.iter_mut().enumerate().take(cnt) {
+            let [zd] = dots_stripe::<T, S, KR, 1>(s, [x.at(i + r)], w, n);
+            *zr = zd + b;
+        }
+        let e = residuals::<T, S, LOG>(s, &z, &y[i..i + cnt], &mut gb, &mut l);
+        for (r, &er) in e.iter().enumerate().take(cnt) {
+            fold_stripe::<T, S, KR>(s, &mut gv, x.at(i + r), n, er);
+        }
+        i += cnt;
+    }
+    per_register!(KR, j, {
+        store_row(s, g, n, j, gv[j]);
+    });
+    (gb, l)
 }
 
 /// The residuals `e_r` of the rows `r < y.len()` (at most [`BATCH`]) from

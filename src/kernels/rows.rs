@@ -2,11 +2,13 @@
 //! dots of several rows with one vector (each row in the canonical `dot`
 //! order), the fold of several rows into a partial (`g[j] = fma(e_i,
 //! X[i][j], g[j])`, rows in increasing order), both in one register walk,
-//! and the short-row forms that keep a whole row in registers.
+//! the short-row forms that keep a whole row in registers, and the
+//! one-stripe forms (rows of at most `W` elements, spanning a constant
+//! number of registers) that keep the gradient's partial in registers.
 
 use crate::element::Float;
 use crate::kernels::dot;
-use crate::lanes::{Lanes, fold_each, stripe_regs};
+use crate::lanes::{Lanes, fold_each, load_row, stripe_regs};
 use crate::matrix::Matrix;
 
 /// Rows folded into a partial per pass over it (each loaded register of the
@@ -290,6 +292,160 @@ pub(crate) fn fold_narrow<T: Float, S: Lanes<T>>(s: S, g: &mut [S::V; NARROW], r
             g[k] = s.fma(ev, x[k], g[k]);
         }
     }
+}
+
+/// Whether rows of `n` elements take the one-stripe path: longer than a
+/// short row but within one stripe (`NARROW * LANES < n <= W`), on a
+/// backend whose register file holds a stripe of the partial `g` and the
+/// dot's working registers (AVX2: 33..=64 f32, 17..=32 f64; NEON: 17..=64
+/// f32, 9..=32 f64; AVX-512's short rows already cover a whole stripe).
+#[inline(always)]
+pub(crate) fn is_stripe<T: Float, S: Lanes<T>>(n: usize) -> bool {
+    n > NARROW * S::LANES && n <= T::W && 2 * stripe_regs::<T, S>() <= S::REGISTERS
+}
+
+/// Runs `$body` with `$kr` the constant equal to `$n`, the registers a
+/// one-stripe row spans: `5..=16` after [`is_stripe`] (a row longer than
+/// `NARROW` registers, at most 16), which is all the callers pass; the
+/// first and last arms also take the values outside.
+macro_rules! by_regs {
+    ($n:expr, $kr:ident => $body:expr) => {
+        match $n {
+            0..=5 => {
+                const $kr: usize = 5;
+                $body
+            }
+            6 => {
+                const $kr: usize = 6;
+                $body
+            }
+            7 => {
+                const $kr: usize = 7;
+                $body
+            }
+            8 => {
+                const $kr: usize = 8;
+                $body
+            }
+            9 => {
+                const $kr: usize = 9;
+                $body
+            }
+            10 => {
+                const $kr: usize = 10;
+                $body
+            }
+            11 => {
+                const $kr: usize = 11;
+                $body
+            }
+            12 => {
+                const $kr: usize = 12;
+                $body
+            }
+            13 => {
+                const $kr: usize = 13;
+                $body
+            }
+            14 => {
+                const $kr: usize = 14;
+                $body
+            }
+            15 => {
+                const $kr: usize = 15;
+                $body
+            }
+            _ => {
+                const $kr: usize = 16;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use by_regs;
+
+/// Register `j` of a row of `n` elements that spans `KR` registers
+/// (`(KR - 1) * LANES < n <= KR * LANES`, checked by the caller): the
+/// registers before the last are whole (no branch on `n`), the last is
+/// whole or partial (lanes past `n` are `+0.0`), and later ones are `+0.0`.
+#[inline(always)]
+fn stripe_reg<T: Float, S: Lanes<T>, const KR: usize>(s: S, x: &[T], n: usize, j: usize) -> S::V {
+    if j + 1 < KR {
+        s.load(&x[j * S::LANES..n])
+    } else if j + 1 == KR {
+        load_row(s, x, n, j)
+    } else {
+        s.zero()
+    }
+}
+
+/// The canonical dots of `D` rows of one stripe with `w` (every row and
+/// `w` hold `n` elements, spanning `KR` registers, `KR <= W / LANES`),
+/// sharing each load of `w`: register `j` of a row's stripe is
+/// `fma(x_j, w_j, +0.0)` (`+0.0` past the row's end), then the `fold`'s
+/// register tree and the reduction, the general loop's operations on the
+/// same operands. The tree is evaluated depth first (registers visited in
+/// bit-reversed order, each pair added as soon as both halves exist, lower
+/// registers on the left), so a row keeps at most `log2(W / LANES) + 2`
+/// registers live: the gradient's partial `g` keeps its stripe of
+/// registers beside one row, gemv runs two rows.
+#[inline(always)]
+pub(crate) fn dots_stripe<T: Float, S: Lanes<T>, const KR: usize, const D: usize>(
+    s: S,
+    rows: [&[T]; D],
+    w: &[T],
+    n: usize,
+) -> [T; D] {
+    let rows = sub(&rows, 0, n);
+    let w = &w[..n];
+    let k = stripe_regs::<T, S>();
+    let bits = k.trailing_zeros();
+    // `pending[d][h]`: row `d`'s finished left half at height `h`.
+    let mut pending = [[s.zero(); 5]; D];
+    per_register!(k, t, {
+        let j = t.reverse_bits() >> (usize::BITS - bits);
+        let mut v = [s.zero(); D];
+        if j < KR {
+            let wv = stripe_reg::<T, S, KR>(s, w, n, j);
+            for d in 0..D {
+                v[d] = s.fma(stripe_reg::<T, S, KR>(s, rows[d], n, j), wv, s.zero());
+            }
+        }
+        let mut h = 0;
+        while (t >> h) & 1 == 1 {
+            for d in 0..D {
+                v[d] = s.add(pending[d][h], v[d]);
+            }
+            h += 1;
+        }
+        for d in 0..D {
+            pending[d][h] = v[d];
+        }
+    });
+    let mut out = [T::ZERO; D];
+    for d in 0..D {
+        out[d] = s.reduce(pending[d][bits as usize]);
+    }
+    out
+}
+
+/// `g = fma(e, x, g)` for the `KR` registers of a row `x` of `n` elements
+/// (as [`dots_stripe`]), `g` held in registers (lanes past the row's end
+/// compute on zeros and are never stored).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn fold_stripe<T: Float, S: Lanes<T>, const KR: usize>(
+    s: S,
+    g: &mut [S::V; 16],
+    row: &[T],
+    n: usize,
+    e: T,
+) {
+    let row = &row[..n];
+    let ev = s.splat(e);
+    per_register!(KR, j, {
+        g[j] = s.fma(ev, stripe_reg::<T, S, KR>(s, row, n, j), g[j]);
+    });
 }
 
 /// Rows `i..i + 4` of `x`.
