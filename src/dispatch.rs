@@ -138,9 +138,18 @@ pub(crate) trait Kernel: Sized {
 /// would become a call. That happened to `gemv` on AVX-512 (20x slower).
 macro_rules! run {
     ($op:expr) => {{
-        match $crate::dispatch::Kernel::parallel($op) {
-            Ok(out) => out,
-            Err(op) => $crate::dispatch::run_seq!(op),
+        let op = $op;
+        // A sequential handle goes straight to its backend (one compare);
+        // the split's bookkeeping is out of line, so that the entry point
+        // stays small enough to inline and the op's fields stay in
+        // registers up to the backend's call.
+        if let $crate::par::Par::Seq = op.k.par {
+            $crate::dispatch::run_seq!(op)
+        } else {
+            $crate::dispatch::outline(move || match $crate::dispatch::Kernel::parallel(op) {
+                Ok(out) => out,
+                Err(op) => $crate::dispatch::run_seq!(op),
+            })
         }
     }};
 }
@@ -152,29 +161,40 @@ macro_rules! run_seq {
     ($op:expr) => {{
         let op = $op;
         match op.k.backend {
-            $crate::dispatch::Backend::Scalar => $crate::dispatch::Kernel::scalar(op),
+            // Out of line, like the SIMD paths (each a call into its
+            // target-feature function): the literal contract is long.
+            $crate::dispatch::Backend::Scalar => {
+                $crate::dispatch::outline(move || $crate::dispatch::Kernel::scalar(op))
+            }
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             $crate::dispatch::Backend::Avx2(s) => $crate::lanes::Simd::vectorize(
                 s,
                 #[inline(always)]
-                || $crate::dispatch::Kernel::simd(op, s),
+                move || $crate::dispatch::Kernel::simd(op, s),
             ),
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             $crate::dispatch::Backend::Avx512(s) => $crate::lanes::Simd::vectorize(
                 s,
                 #[inline(always)]
-                || $crate::dispatch::Kernel::simd(op, s),
+                move || $crate::dispatch::Kernel::simd(op, s),
             ),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             $crate::dispatch::Backend::Neon(s) => $crate::lanes::Simd::vectorize(
                 s,
                 #[inline(always)]
-                || $crate::dispatch::Kernel::simd(op, s),
+                move || $crate::dispatch::Kernel::simd(op, s),
             ),
         }
     }};
 }
 pub(crate) use run_seq;
+
+/// Runs `f` in a function of its own: the parts of [`run!`] that must not
+/// be inlined into every entry point (the scalar path, the split).
+#[inline(never)]
+pub(crate) fn outline<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
 
 /// Runs `$simd` with `$s` bound to the handle `$k`'s backend token inside
 /// its target-feature context, or `$scalar` on the scalar backend: the
@@ -216,9 +236,13 @@ pub(crate) use with_backend;
 /// `#[inline]`, so each kernel is compiled inside dotgrad, at dotgrad's own
 /// optimisation level, whatever crate calls it: a user's debug build with
 /// `[profile.dev.package.dotgrad] opt-level = 3` runs optimised kernels.
-/// In release builds they are `#[inline]`, as the kernels always were:
-/// the call through a non-inlined entry cost about 10 ns on a 1Ki `scale`
-/// (32 vs 42 ns on AVX2, measured in one process against the inlined one).
+/// In release builds they are `#[inline(always)]`: the call through a
+/// non-inlined entry cost about 10 ns on a 1Ki `scale` (32 vs 42 ns on
+/// AVX2, measured in one process against the inlined one), and an entry
+/// that is not inlined receives its op struct through memory (a 16-element
+/// `dot` took 11 ns instead of 5). What they inline is small: the check
+/// for a sequential handle, the match on the backend, and a call (the
+/// scalar path and the split are out of line, see [`outline`]).
 macro_rules! float_family {
     ($(#[$meta:meta])* $fam:ident<$t:ident>: $op:ident => $out:ty) => {
         $(#[$meta])*
@@ -227,11 +251,11 @@ macro_rules! float_family {
         impl $crate::element::FloatFamily for $fam {
             type Op<'a, $t: $crate::element::Float> = $op<'a, $t>;
             type Out<$t: $crate::element::Float> = $out;
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn f32(op: $op<'_, f32>) -> <Self as $crate::element::FloatFamily>::Out<f32> {
                 $crate::dispatch::run!(op)
             }
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn f64(op: $op<'_, f64>) -> <Self as $crate::element::FloatFamily>::Out<f64> {
                 $crate::dispatch::run!(op)
             }
@@ -251,29 +275,29 @@ macro_rules! element_family {
         impl $crate::element::Family for $fam {
             type Op<'a, $t: $crate::element::Element> = $op<'a, $t>;
             type Out<$t: $crate::element::Element> = $out;
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn f32(op: $op<'_, f32>) -> <Self as $crate::element::Family>::Out<f32> {
                 $crate::dispatch::run!(op)
             }
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn f64(op: $op<'_, f64>) -> <Self as $crate::element::Family>::Out<f64> {
                 $crate::dispatch::run!(op)
             }
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn bf16(
                 op: $op<'_, half::bf16>,
             ) -> <Self as $crate::element::Family>::Out<half::bf16> {
                 $crate::dispatch::run!(op)
             }
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn f16(op: $op<'_, half::f16>) -> <Self as $crate::element::Family>::Out<half::f16> {
                 $crate::dispatch::run!(op)
             }
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn i8(op: $op<'_, i8>) -> <Self as $crate::element::Family>::Out<i8> {
                 $crate::dispatch::run!(op)
             }
-            #[cfg_attr(not(debug_assertions), inline)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn u8(op: $op<'_, u8>) -> <Self as $crate::element::Family>::Out<u8> {
                 $crate::dispatch::run!(op)
             }
@@ -402,12 +426,16 @@ impl Kernels {
     /// cached constant (one atomic load per call).
     #[inline]
     pub fn best() -> Kernels {
-        let i = BEST.load(Ordering::Relaxed);
+        let mut i = BEST.load(Ordering::Relaxed);
         if i == UNSET {
-            return Kernels::init_best();
+            // The cold path returns the index, not a handle, so that both
+            // paths build the handle here, in registers: a handle returned
+            // through memory cost a failed store-to-load forward per call.
+            i = Kernels::init_best();
         }
         // SAFETY: `BEST` only ever holds `UNSET` or the index of a backend
-        // whose detection succeeded in this process (`init_best`).
+        // whose detection succeeded in this process (`init_best`), and `i`
+        // is not `UNSET` here.
         let backend = unsafe { Backend::assume(i) };
         Kernels {
             backend,
@@ -416,19 +444,17 @@ impl Kernels {
         }
     }
 
+    /// Detects [`Kernels::best`]'s backend, caches it in `BEST`, and
+    /// returns its index (an `Isa` whose detection succeeded, as `u8`).
     #[cold]
-    fn init_best() -> Kernels {
+    fn init_best() -> u8 {
         let isa = match Isa::from_env() {
             Ok(Some(cap)) => cap.capped(),
             _ => Isa::detected(),
         };
-        let k = Kernels::new(isa).unwrap_or(Kernels {
-            backend: Backend::Scalar,
-            par: Par::Seq,
-            task_bytes: TASK_BYTES,
-        });
-        BEST.store(k.isa() as u8, Ordering::Relaxed);
-        k
+        let i = Kernels::new(isa).map_or(Isa::Scalar, Kernels::isa) as u8;
+        BEST.store(i, Ordering::Relaxed);
+        i
     }
 
     /// The handle for `DOTGRAD_ISA` capped to this CPU, or for the detected

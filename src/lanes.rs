@@ -162,7 +162,7 @@ pub(crate) trait Lanes<T: Float>: Simd {
 /// Registers per stripe, `T::W / LANES`, with the invariants every kernel
 /// relies on checked when it is compiled for a backend: whole registers
 /// per stripe, a power of two of them (the fold's register tree halves),
-/// at least two (the one-register `dot` shortcut adds a `+0.0` register),
+/// at least two (a short `dot` folds a prefix of at most half of them),
 /// at most 16 (`per_register!`), and at most 16 lanes per register (the
 /// memory defaults above).
 #[inline(always)]

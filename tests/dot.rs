@@ -143,6 +143,54 @@ fn dot_negative_zero_lane_folds_to_positive_zero() {
     });
 }
 
+/// Signed zeros in every lane of every length up to two stripes: products
+/// that round to `-0.0` (`tiny * -tiny`), exact `-0.0` products and ones,
+/// in three patterns. Which registers of the stripe hold `+0.0` decides
+/// the sign of the result, so a short call's fold (which leaves out the
+/// `+0.0` registers) must give the scalar fold's bits at every length.
+fn signed_zero_lanes<T: TestFloat>(tiny: T, one: T) {
+    let s = scalar();
+    let neg_zero = T::ZERO * (T::ZERO - one);
+    let mut signs = [false; 2];
+    for n in 0..=2 * T::W {
+        for pattern in 0..3usize {
+            let (mut a, mut b) = (vec![T::ZERO; n], vec![T::ZERO; n]);
+            for j in 0..n {
+                let (x, y) = match (pattern, j % 3) {
+                    (0, _) => (tiny, T::ZERO - tiny),
+                    (1, 0) | (2, 1) => (neg_zero, one),
+                    (1, _) => (tiny, T::ZERO - tiny),
+                    _ => (T::ZERO, one),
+                };
+                a[j] = x;
+                b[j] = y;
+            }
+            let want = s.dot(&a, &b).unwrap();
+            if pattern == 0 && n > 0 {
+                signs[usize::from(want.bits() == neg_zero.bits())] = true;
+            }
+            for_every_isa(|k| {
+                let got = k.dot(&a, &b).unwrap();
+                assert_eq!(
+                    got.bits(),
+                    want.bits(),
+                    "n={n} pattern {pattern} {:?}",
+                    k.isa()
+                );
+            });
+        }
+    }
+    // Both signs occur: -0.0 where every lane is -0.0 (a whole stripe),
+    // +0.0 where the fold adds a +0.0 lane.
+    assert_eq!(signs, [true, true]);
+}
+
+#[test]
+fn dot_signed_zero_lanes_every_short_length() {
+    signed_zero_lanes(1e-30f32, 1.0);
+    signed_zero_lanes(1e-200f64, 1.0);
+}
+
 #[test]
 fn dot_f32_tail_lengths() {
     // Every tail 0..=3W+1, exact integers so the value is known too.

@@ -48,29 +48,69 @@ fn dot_one<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
 /// The canonical dot product (contract section 4). `a.len() == b.len()`.
 #[inline(always)]
 pub(crate) fn dot<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> T {
-    // The shortcut below adds one `+0.0` register for the fold's register
-    // tree, which stands for the other registers of the stripe: there must
-    // be at least two (checked at compile time).
-    let _ = stripe_regs::<T, S>();
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    if n <= S::LANES {
-        // One register: every other register of the stripe stays +0.0, so
-        // the fold's first level gives `acc + 0.0` in register 0 and every
-        // further level adds +0.0 again, which changes nothing more
-        // (`(x + 0) + 0 == x + 0` bit for bit, NaNs included). One add
-        // instead of the whole register tree: the short-call latency.
-        let acc = if n == S::LANES {
-            s.fma(s.load(a), s.load(b), s.zero())
+    let regs = stripe_regs::<T, S>();
+    // At most half a stripe: the registers holding elements are a prefix
+    // of at most half the stripe's (shortest first: the latency of the
+    // shortest calls is what this path is for).
+    let l = S::LANES;
+    if n <= l {
+        return dot_short::<T, S, 1>(s, a, b);
+    }
+    if n * 2 <= T::W {
+        return if n <= 2 * l {
+            dot_short::<T, S, 2>(s, a, b)
+        } else if n <= 4 * l && regs >= 8 {
+            dot_short::<T, S, 4>(s, a, b)
+        } else if regs >= 16 {
+            dot_short::<T, S, 8>(s, a, b)
         } else {
-            s.fma_part(s.load_part(a), s.load_part(b), s.zero(), n)
+            fold(s, block(s, a, b))
         };
-        return s.reduce(s.add(acc, s.zero()));
     }
     if n <= T::E {
         return dot_one(s, a, b);
     }
     fold(s, stripe(s, a, b))
+}
+
+/// A `dot` whose elements lie in the first `P` registers of one stripe,
+/// `P` a power of two and at most half the stripe's `R` registers: the
+/// fold without its `+0.0` registers, the same bits.
+///
+/// Registers `P..R` of the stripe stay `+0.0`. The fold's register tree
+/// adds register `i + k` to register `i` for `k = R/2, ..., 1`: while
+/// `k >= P` every addend is a `+0.0` register, so each register below `P`
+/// becomes `x + 0.0` at the first such level and stays that at the others
+/// (`(x + 0) + 0 == x + 0` bit for bit, NaNs included), and registers from
+/// `P` to `k` stay `+0.0`; the levels below `P` are the tree of `P`
+/// registers. So: one `+0.0` add per register, the tree of `P`, the
+/// reduction inside the register.
+#[inline(always)]
+fn dot_short<T: Float, S: Lanes<T>, const P: usize>(s: S, a: &[T], b: &[T]) -> T {
+    const {
+        assert!(P.is_power_of_two() && P <= 8);
+    }
+    let (n, l) = (a.len().min(b.len()), S::LANES);
+    let mut r = [s.zero(); P];
+    per_register!(P, k, {
+        let o = k * l;
+        if o + l <= n {
+            r[k] = s.fma(s.load(&a[o..]), s.load(&b[o..]), s.zero());
+        } else if o < n {
+            r[k] = s.fma_part(s.load_part(&a[o..]), s.load_part(&b[o..]), s.zero(), n - o);
+        }
+        r[k] = s.add(r[k], s.zero());
+    });
+    let mut k = P;
+    while k > 1 {
+        k /= 2;
+        for i in 0..k {
+            r[i] = s.add(r[i], r[i + k]);
+        }
+    }
+    s.reduce(r[0])
 }
 
 /// The canonical lane partials of a whole `dot` (steps 1-3 of the
@@ -220,12 +260,13 @@ fn rotated_lanes<T: Float, S: Lanes<T>>(s: S, a: &[T], b: &[T]) -> Option<(S::St
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let size = core::mem::size_of::<T>();
-    if S::LOAD_ALIGN == 0 {
+    // The length first: a constant compare that decides most short calls.
+    if S::LOAD_ALIGN == 0 || n < rotate_from::<T, S>().saturating_mul(T::W) {
         return None;
     }
     let off = (a.as_ptr() as usize % S::LOAD_ALIGN) / size;
     let aligned_b = (b.as_ptr() as usize % S::LOAD_ALIGN) / size;
-    if off == 0 || aligned_b != off || n < rotate_from::<T, S>().saturating_mul(T::W) {
+    if off == 0 || aligned_b != off {
         return None;
     }
     let h = l - off; // elements before the first aligned chunk
