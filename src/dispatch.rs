@@ -143,7 +143,7 @@ macro_rules! run {
         // the split's bookkeeping is out of line, so that the entry point
         // stays small enough to inline and the op's fields stay in
         // registers up to the backend's call.
-        if let $crate::par::Par::Seq = op.k.par {
+        if op.k.is_seq() {
             $crate::dispatch::run_seq!(op)
         } else {
             $crate::dispatch::outline(move || match $crate::dispatch::Kernel::parallel(op) {
@@ -388,12 +388,35 @@ impl Isa {
 ///     assert_eq!(k.dot(&a, &b).unwrap(), 32.0);
 /// }
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Kernels {
     pub(crate) backend: Backend,
-    pub(crate) par: Par,
+    /// [`Par`]'s variant ([`SEQ`], [`THREADS`], [`ALL`]), beside the
+    /// backend's tag, and its thread count in `threads`: a handle is three
+    /// words, so that a small call's op struct (the handle and its
+    /// arguments) fits the eight registers of pulp's by-register call.
+    par_kind: u8,
+    threads: usize,
     /// The least input, in bytes, a parallel task should read.
     pub(crate) task_bytes: usize,
+}
+
+const SEQ: u8 = 0;
+const THREADS: u8 = 1;
+const ALL: u8 = 2;
+
+// A `dot` op (the handle and two slices) and an `axpy` op (and `alpha`)
+// fit pulp's eight-word by-register call (`Simd::vectorize`).
+const _: () = assert!(core::mem::size_of::<Kernels>() <= 3 * core::mem::size_of::<usize>());
+
+impl core::fmt::Debug for Kernels {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Kernels")
+            .field("backend", &self.backend)
+            .field("par", &self.par())
+            .field("task_bytes", &self.task_bytes)
+            .finish()
+    }
 }
 
 /// The default least input of a parallel task: smaller calls, and smaller
@@ -416,7 +439,8 @@ impl Kernels {
         Backend::detect(isa)
             .map(|backend| Kernels {
                 backend,
-                par: Par::Seq,
+                par_kind: SEQ,
+                threads: 0,
                 task_bytes: TASK_BYTES,
             })
             .ok_or(Error::IsaUnavailable(isa))
@@ -439,7 +463,8 @@ impl Kernels {
         let backend = unsafe { Backend::assume(i) };
         Kernels {
             backend,
-            par: Par::Seq,
+            par_kind: SEQ,
+            threads: 0,
             task_bytes: TASK_BYTES,
         }
     }
@@ -476,7 +501,23 @@ impl Kernels {
     /// The degree of parallelism this handle's calls may use ([`Par::Seq`]
     /// unless [`Kernels::with_par`] set another).
     pub fn par(self) -> Par {
-        self.par
+        match self.par_kind {
+            THREADS => Par::Threads(self.threads),
+            ALL => Par::All,
+            _ => Par::Seq,
+        }
+    }
+
+    /// Whether this handle is [`Par::Seq`] (one compare).
+    #[inline(always)]
+    pub(crate) fn is_seq(self) -> bool {
+        self.par_kind == SEQ
+    }
+
+    /// How many parallel tasks a call on this handle aims for ([`Par::budget`]).
+    #[inline]
+    pub(crate) fn budget(self) -> usize {
+        self.par().budget()
     }
 
     /// This handle with degree of parallelism `par`. Every result keeps its
@@ -500,7 +541,16 @@ impl Kernels {
         if !cfg!(feature = "rayon") && par != Par::Seq && par != Par::Threads(1) {
             return Err(Error::ParUnavailable(par));
         }
-        Ok(Kernels { par, ..self })
+        let (par_kind, threads) = match par {
+            Par::Seq => (SEQ, 0),
+            Par::Threads(n) => (THREADS, n),
+            Par::All => (ALL, 0),
+        };
+        Ok(Kernels {
+            par_kind,
+            threads,
+            ..self
+        })
     }
 
     /// This handle with `bytes` as the least input a parallel task reads
@@ -524,7 +574,7 @@ impl Kernels {
     #[inline(always)]
     pub(crate) fn seq(self) -> Kernels {
         Kernels {
-            par: Par::Seq,
+            par_kind: SEQ,
             ..self
         }
     }

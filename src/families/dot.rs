@@ -21,7 +21,7 @@ impl<T: Float> Kernel for Dot<'_, T> {
     /// the tree's top levels and the fold: the contract's operations, so
     /// the sequential bits.
     fn parallel(self) -> Result<T, Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let n = self.a.len().min(self.b.len());
         let blocks = n.div_ceil(T::E);
         let grain = self.k.task_bytes / (2 * 16384);

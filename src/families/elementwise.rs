@@ -45,7 +45,7 @@ impl<T: Float> Kernel for Axpy<'_, T> {
     type Output = ();
     /// Pieces of the buffers on the threads (element-wise).
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let grain = self.k.task_bytes / (2 * core::mem::size_of::<T>());
         if budget <= 1 || self.y.len() < 2 * grain {
             return Err(self);
@@ -95,7 +95,7 @@ impl<T: Float> Kernel for Scale<'_, T> {
     type Output = ();
     /// Pieces of the buffer on the threads (element-wise).
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let grain = self.k.task_bytes / core::mem::size_of::<T>();
         if budget <= 1 || self.x.len() < 2 * grain {
             return Err(self);

@@ -63,7 +63,7 @@ impl<T: Float> Kernel for Gemm<'_, T> {
     /// any cut gives the same bits. A piece gets at least enough rows that
     /// it reads the handle's task size of `op(B)` once per row.
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let (m, n, kk) = (self.a.rows, self.b.cols, self.a.cols);
         let per_row = kk.max(1) * n.max(1) * core::mem::size_of::<T>();
         let grain = self.k.task_bytes.div_ceil(per_row).max(1);

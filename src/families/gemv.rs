@@ -50,7 +50,7 @@ impl<T: Float> Kernel for Gemv<'_, T> {
     type Output = ();
     /// Rows on the threads: each row's dot is independent.
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let grain = self.k.task_bytes / (self.x.cols().max(1) * core::mem::size_of::<T>());
         if budget <= 1 || self.out.len() < 2 * grain.max(1) {
             return Err(self);
@@ -95,7 +95,7 @@ impl<T: Float> Kernel for GemvT<'_, T> {
     /// by the tree's element-wise `(+)`.
     fn parallel(self) -> Result<(), Self> {
         use crate::params::R;
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let (m, n) = (self.x.rows(), self.x.cols());
         let blocks = m.div_ceil(R);
         let grain = self

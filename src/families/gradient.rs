@@ -43,7 +43,7 @@ impl<T: Params> Kernel for Grad<'_, T> {
     /// sums on its rows alone, which are that subtree's partials), combined
     /// by the tree's `(+)`, then the means once, as the contract's step 4.
     fn parallel(self) -> Result<Gradient<T>, Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let (m, n) = (self.x.rows(), self.x.cols());
         let blocks = m.div_ceil(crate::params::R);
         let grain = self
@@ -205,7 +205,7 @@ impl<T: Params> Kernel for Sigmoid<'_, T> {
     type Output = ();
     /// Pieces of the slice on the threads (element-wise).
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         // The sigmoid costs ~20 operations an element: a quarter of the
         // streaming grain pays for a thread.
         let grain = self.k.task_bytes / (4 * core::mem::size_of::<T>());

@@ -326,7 +326,7 @@ fn softmax_gradient_run<T: Params + Send + Sync>(op: SoftmaxGrad<'_, T>) -> T {
         crate::par::tree(
             0,
             blocks,
-            op.k.par.budget(),
+            op.k.budget(),
             grain,
             &|lo, hi| softmax_subtree(view, lo, hi),
             &|mut a, b| {

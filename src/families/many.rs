@@ -157,7 +157,7 @@ macro_rules! many_kernel {
             /// Contiguous ranges of rows on the threads, each by the
             /// sequential call: rows are independent (contract M2).
             fn parallel(self) -> Result<(), Self> {
-                let budget = self.k.par.budget();
+                let budget = self.k.budget();
                 let row_bytes = self.x.cols().max(1) * core::mem::size_of::<T>();
                 let grain = self.k.task_bytes.div_ceil(row_bytes).max(1);
                 if budget <= 1 || self.out.len() < 2 * grain {

@@ -61,7 +61,7 @@ impl<T: Float> Kernel for Sgd<'_, T> {
     type Output = ();
     /// Pieces of the buffers on the threads (element-wise).
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let grain = self.k.task_bytes / (2 * core::mem::size_of::<T>());
         if budget <= 1 || self.w.len() < 2 * grain {
             return Err(self);
@@ -129,7 +129,7 @@ impl<T: Float> Kernel for Momentum<'_, T> {
     type Output = ();
     /// Pieces of the buffers on the threads (element-wise).
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         let grain = self.k.task_bytes / (3 * core::mem::size_of::<T>());
         if budget <= 1 || self.w.len() < 2 * grain {
             return Err(self);
@@ -211,7 +211,7 @@ impl<T: Float> Kernel for Adam<'_, T> {
     type Output = ();
     /// Pieces of the buffers on the threads (element-wise).
     fn parallel(self) -> Result<(), Self> {
-        let budget = self.k.par.budget();
+        let budget = self.k.budget();
         // A square root and a division per element: a quarter of the
         // streaming grain pays for a thread.
         let grain = self.k.task_bytes / (16 * core::mem::size_of::<T>());
