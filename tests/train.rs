@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use dotgrad::{Element, Error, Isa, Kernels, Matrix};
+use dotgrad::{Error, Isa, Kernels, Matrix};
 use quickcheck::Arbitrary;
 
 /// Cases for the gradient properties: a fifth of [`qc_tests`], at least 1.
@@ -258,19 +258,21 @@ fn empty_shapes() {
     });
 }
 
-#[test]
-fn narrow_and_wide_row_boundaries() {
-    // Every row length around the short-row path's limit (32 f32 on AVX2,
-    // 64 on AVX-512, 16 on NEON) and around W and 2W, with -0.0 products in
-    // every lane (tiny values of opposite signs), on every backend.
-    for n in (0..=3 * f32::W + 1).chain([f32::E - 1, f32::E, f32::E + 1]) {
+/// Every row length around the short-row path's limit (32 f32 on AVX2,
+/// 64 on AVX-512, 16 on NEON; half that in f64), the one-stripe path's,
+/// and around W and 2W, with -0.0 products in every lane (`neg * tiny`
+/// underflows to -0.0, `pos * tiny` to +0.0), on every backend.
+fn row_boundaries<T: TestFloat>(neg: T, pos: T, tiny: T, one: T) {
+    for n in (0..=3 * T::W + 1).chain([T::E - 1, T::E, T::E + 1]) {
         for m in [1usize, 3, 4, 5, 17, 257] {
-            let xs: Vec<f32> = (0..m * n)
-                .map(|i| if i % 3 == 0 { -1e-30 } else { 1e-25 })
+            let xs: Vec<T> = (0..m * n)
+                .map(|i| if i % 3 == 0 { neg } else { pos })
                 .collect();
             let x = Matrix::from_rows(&xs, m, n).unwrap();
-            let w = vec![1e-30f32; n];
-            let y: Vec<f32> = (0..m).map(|i| (i % 2) as f32).collect();
+            let w = vec![tiny; n];
+            let y: Vec<T> = (0..m)
+                .map(|i| if i % 2 == 1 { one } else { T::ZERO })
+                .collect();
             let c = MatCase {
                 data: xs.clone(),
                 offset: 0,
@@ -279,7 +281,7 @@ fn narrow_and_wide_row_boundaries() {
                 stride: n,
                 w: Shifted { data: w, offset: 0 },
                 v: Shifted { data: y, offset: 0 },
-                b: -0.0,
+                b: T::ZERO * (T::ZERO - one),
             };
             let _ = x;
             let want = (run_gemv(scalar(), &c), run_gemv_t(scalar(), &c));
@@ -307,11 +309,17 @@ fn narrow_and_wide_row_boundaries() {
                     k.isa()
                 );
             });
-            if n > 3 * f32::W + 1 && m > 5 {
+            if n > 3 * T::W + 1 && m > 5 {
                 break; // wide rows: a few row counts are enough
             }
         }
     }
+}
+
+#[test]
+fn narrow_and_wide_row_boundaries() {
+    row_boundaries(-1e-30f32, 1e-25, 1e-30, 1.0);
+    row_boundaries(-1e-200f64, 1e-150, 1e-200, 1.0);
 }
 
 #[test]
