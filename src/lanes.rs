@@ -222,7 +222,12 @@ pub(crate) fn add_stripes<T: Float, S: Lanes<T>>(
 /// registers onto the lower half until one register is left.
 #[inline(always)]
 fn tree<T: Float, S: Lanes<T>>(s: S, mut stripe: S::Stripe) -> S::V {
-    let r = stripe.as_mut();
+    tree_regs(s, stripe.as_mut())
+}
+
+/// [`tree`] over any power-of-two number of registers `r` (overwritten).
+#[inline(always)]
+pub(crate) fn tree_regs<T: Float, S: Lanes<T>>(s: S, r: &mut [S::V]) -> S::V {
     let mut k = r.len();
     while k > 1 {
         k /= 2;

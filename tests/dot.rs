@@ -148,18 +148,18 @@ fn dot_negative_zero_lane_folds_to_positive_zero() {
 /// in three patterns. Which registers of the stripe hold `+0.0` decides
 /// the sign of the result, so a short call's fold (which leaves out the
 /// `+0.0` registers) must give the scalar fold's bits at every length.
-fn signed_zero_lanes<T: TestFloat>(tiny: T, one: T) {
+fn signed_zero_lanes<T: TestFloat>(tiny: f64) {
     let s = scalar();
-    let neg_zero = T::ZERO * (T::ZERO - one);
+    let (tiny, one, neg_zero) = (T::from_f64(tiny), T::from_f64(1.0), T::from_f64(-0.0));
     let mut signs = [false; 2];
     for n in 0..=2 * T::W {
         for pattern in 0..3usize {
             let (mut a, mut b) = (vec![T::ZERO; n], vec![T::ZERO; n]);
             for j in 0..n {
                 let (x, y) = match (pattern, j % 3) {
-                    (0, _) => (tiny, T::ZERO - tiny),
+                    (0, _) => (tiny, -tiny),
                     (1, 0) | (2, 1) => (neg_zero, one),
-                    (1, _) => (tiny, T::ZERO - tiny),
+                    (1, _) => (tiny, -tiny),
                     _ => (T::ZERO, one),
                 };
                 a[j] = x;
@@ -187,8 +187,8 @@ fn signed_zero_lanes<T: TestFloat>(tiny: T, one: T) {
 
 #[test]
 fn dot_signed_zero_lanes_every_short_length() {
-    signed_zero_lanes(1e-30f32, 1.0);
-    signed_zero_lanes(1e-200f64, 1.0);
+    signed_zero_lanes::<f32>(1e-30);
+    signed_zero_lanes::<f64>(1e-200);
 }
 
 #[test]

@@ -262,7 +262,8 @@ fn empty_shapes() {
 /// 64 on AVX-512, 16 on NEON; half that in f64), the one-stripe path's,
 /// and around W and 2W, with -0.0 products in every lane (`neg * tiny`
 /// underflows to -0.0, `pos * tiny` to +0.0), on every backend.
-fn row_boundaries<T: TestFloat>(neg: T, pos: T, tiny: T, one: T) {
+fn row_boundaries<T: TestFloat>(neg: f64, pos: f64, tiny: f64) {
+    let (neg, pos, tiny) = (T::from_f64(neg), T::from_f64(pos), T::from_f64(tiny));
     for n in (0..=3 * T::W + 1).chain([T::E - 1, T::E, T::E + 1]) {
         for m in [1usize, 3, 4, 5, 17, 257] {
             let xs: Vec<T> = (0..m * n)
@@ -270,9 +271,7 @@ fn row_boundaries<T: TestFloat>(neg: T, pos: T, tiny: T, one: T) {
                 .collect();
             let x = Matrix::from_rows(&xs, m, n).unwrap();
             let w = vec![tiny; n];
-            let y: Vec<T> = (0..m)
-                .map(|i| if i % 2 == 1 { one } else { T::ZERO })
-                .collect();
+            let y: Vec<T> = (0..m).map(|i| T::from_f64((i % 2) as f64)).collect();
             let c = MatCase {
                 data: xs.clone(),
                 offset: 0,
@@ -281,7 +280,7 @@ fn row_boundaries<T: TestFloat>(neg: T, pos: T, tiny: T, one: T) {
                 stride: n,
                 w: Shifted { data: w, offset: 0 },
                 v: Shifted { data: y, offset: 0 },
-                b: T::ZERO * (T::ZERO - one),
+                b: T::from_f64(-0.0),
             };
             let _ = x;
             let want = (run_gemv(scalar(), &c), run_gemv_t(scalar(), &c));
@@ -318,8 +317,8 @@ fn row_boundaries<T: TestFloat>(neg: T, pos: T, tiny: T, one: T) {
 
 #[test]
 fn narrow_and_wide_row_boundaries() {
-    row_boundaries(-1e-30f32, 1e-25, 1e-30, 1.0);
-    row_boundaries(-1e-200f64, 1e-150, 1e-200, 1.0);
+    row_boundaries::<f32>(-1e-30, 1e-25, 1e-30);
+    row_boundaries::<f64>(-1e-200, 1e-150, 1e-200);
 }
 
 #[test]

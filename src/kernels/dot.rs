@@ -3,7 +3,7 @@
 //! schedule and the address-aware one (both give the canonical bits).
 
 use crate::element::Float;
-use crate::lanes::{Lanes, add_stripes, fold, stripe_regs};
+use crate::lanes::{Lanes, add_stripes, fold, stripe_regs, tree_regs};
 use crate::tree;
 
 /// The fewest stripes from which the address-aware schedule
@@ -103,14 +103,7 @@ fn dot_short<T: Float, S: Lanes<T>, const P: usize>(s: S, a: &[T], b: &[T]) -> T
         }
         r[k] = s.add(r[k], s.zero());
     });
-    let mut k = P;
-    while k > 1 {
-        k /= 2;
-        for i in 0..k {
-            r[i] = s.add(r[i], r[i + k]);
-        }
-    }
-    s.reduce(r[0])
+    s.reduce(tree_regs(s, &mut r))
 }
 
 /// The canonical lane partials of a whole `dot` (steps 1-3 of the
